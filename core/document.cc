@@ -1,0 +1,91 @@
+#include "document.h"
+
+#include "schema.h"
+
+namespace oly {
+
+const Stemmer& StemmerCache::get(const std::string& lang) {
+  const std::string& key = lang.empty() ? default_ : lang;
+  auto it = cache_.find(key);
+  if (it == cache_.end()) it = cache_.emplace(key, Stemmer(key)).first;
+  return it->second;
+}
+
+namespace {
+std::string with_prefix(std::string_view prefix, const std::string& term) {
+  std::string t;
+  t.reserve(prefix.size() + term.size());
+  t.append(prefix);
+  t.append(term);
+  return t;
+}
+}  // namespace
+
+Xapian::Document DocumentBuilder::build(const Article& a, const std::string& hash) {
+  using schema::FieldKind;
+  Xapian::Document doc;
+  const Stemmer& stem = stemmers_.get(a.lang);
+  Xapian::termpos pos = 1;
+
+  for (const schema::Field& f : schema::kFields) {
+    switch (f.kind) {
+      case FieldKind::kText:
+      case FieldKind::kTextFilter: {
+        const std::string& text = f.name == "title" ? a.title : f.name == "body" ? a.body : a.source;
+        tokens_.clear();
+        const Xapian::termpos next = analyzer_.tokenize(text, pos, tokens_);
+        const bool is_title = f.name == "title";
+        const bool stemmed = f.kind == FieldKind::kText;
+        for (const Token& t : tokens_) {
+          doc.add_posting(with_prefix(f.prefix, t.term), t.position);
+          // Title words also count as body-space words, with a higher wdf, so that an
+          // unfielded query matches titles and ranks them first.
+          if (is_title) doc.add_posting(t.term, t.position, schema::kTitleBoost);
+          if (!stemmed) continue;
+          std::string s = stem(t);
+          if (s.empty()) continue;
+          // Stems carry no positions: phrases use the exact terms.
+          std::string zf(schema::kPrefixStem);
+          zf += f.prefix;
+          zf += s;
+          doc.add_term(zf);
+          if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
+        }
+        // The gap keeps phrases from matching across the end of one field and the start
+        // of the next.
+        pos = next + schema::kFieldPositionGap;
+        break;
+      }
+      case FieldKind::kExact: {
+        if (f.prefix == schema::kPrefixTag) {
+          for (const std::string& tag : a.tags) {
+            std::string folded = analyzer_.fold(tag);
+            if (!folded.empty() && folded.size() <= kMaxTermBytes) {
+              doc.add_boolean_term(with_prefix(f.prefix, folded));
+            }
+          }
+        } else if (f.prefix == schema::kPrefixLang && !a.lang.empty()) {
+          doc.add_boolean_term(with_prefix(f.prefix, analyzer_.fold(a.lang)));
+        }
+        break;
+      }
+      case FieldKind::kRaw:
+        doc.add_boolean_term(with_prefix(f.prefix, a.id));
+        break;
+      case FieldKind::kDate:
+        if (a.date.size() == 10) {
+          const std::string ymd = a.date.substr(0, 4) + a.date.substr(5, 2) + a.date.substr(8, 2);
+          doc.add_value(schema::kSlotDate, ymd);
+          doc.add_boolean_term(with_prefix(schema::kPrefixDay, ymd));
+          doc.add_boolean_term(with_prefix(schema::kPrefixMonth, ymd.substr(0, 6)));
+          doc.add_boolean_term(with_prefix(schema::kPrefixYear, ymd.substr(0, 4)));
+        }
+        break;
+    }
+  }
+  doc.add_value(schema::kSlotContentHash, hash);
+  doc.set_data(to_record(a));
+  return doc;
+}
+
+}  // namespace oly

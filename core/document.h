@@ -1,0 +1,41 @@
+// Turns an Article into a Xapian::Document, driven by the field table in schema.h.
+#pragma once
+
+#include <xapian.h>
+
+#include <map>
+#include <string>
+
+#include "analyzer.h"
+#include "article.h"
+
+namespace oly {
+
+// Keeps one Stemmer per language seen, so building is cheap per document.
+class StemmerCache {
+ public:
+  explicit StemmerCache(std::string default_language) : default_(std::move(default_language)) {}
+  // The stemmer for an article's language; the index default when `lang` is empty.
+  const Stemmer& get(const std::string& lang);
+  const std::string& default_language() const { return default_; }
+
+ private:
+  std::string default_;
+  std::map<std::string, Stemmer> cache_;
+};
+
+class DocumentBuilder {
+ public:
+  DocumentBuilder(Analyzer& analyzer, StemmerCache& stemmers)
+      : analyzer_(analyzer), stemmers_(stemmers) {}
+
+  // `hash` is stored in schema::kSlotContentHash (see content_hash()).
+  Xapian::Document build(const Article& a, const std::string& hash);
+
+ private:
+  Analyzer& analyzer_;
+  StemmerCache& stemmers_;
+  std::vector<Token> tokens_;  // reused between documents
+};
+
+}  // namespace oly

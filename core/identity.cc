@@ -1,0 +1,42 @@
+#include "identity.h"
+
+#include "analyzer.h"
+#include "schema.h"
+
+namespace oly {
+
+IndexIdentity current_identity(const std::string& default_language) {
+  return {std::to_string(schema::kSchemaVersion), Analyzer::identity(), default_language};
+}
+
+IndexIdentity stored_identity(const Xapian::Database& db) {
+  return {db.get_metadata(std::string(schema::kMetaSchemaVersion)),
+          db.get_metadata(std::string(schema::kMetaAnalyzer)),
+          db.get_metadata(std::string(schema::kMetaDefaultLanguage))};
+}
+
+void write_identity(Xapian::WritableDatabase& db, const IndexIdentity& id) {
+  db.set_metadata(std::string(schema::kMetaSchemaVersion), id.schema_version);
+  db.set_metadata(std::string(schema::kMetaAnalyzer), id.analyzer);
+  db.set_metadata(std::string(schema::kMetaDefaultLanguage), id.default_language);
+}
+
+std::optional<std::string> identity_mismatch(const Xapian::Database& db) {
+  const IndexIdentity stored = stored_identity(db);
+  if (stored.schema_version.empty() && stored.analyzer.empty()) {
+    if (db.get_doccount() == 0) return std::nullopt;
+    return "the index holds documents but no analyzer identity (not built by this indexer)";
+  }
+  const IndexIdentity mine = current_identity(stored.default_language);
+  if (stored.schema_version != mine.schema_version) {
+    return "the index has schema version " + stored.schema_version + ", this build reads " +
+           mine.schema_version;
+  }
+  if (stored.analyzer != mine.analyzer) {
+    return "the index was built by another analyzer\n  index: " + stored.analyzer +
+           "\n  this build: " + mine.analyzer;
+  }
+  return std::nullopt;
+}
+
+}  // namespace oly

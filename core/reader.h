@@ -1,0 +1,51 @@
+// Article readers: seed files, text files with a header block, plain text, JSON Lines
+// (optionally gzip-compressed), files or directories, and `-` for JSON Lines on stdin.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "article.h"
+#include "diagnostics.h"
+
+namespace oly {
+
+struct InputItem {
+  Article article;
+  std::string path;       // as reported in diagnostics
+  std::size_t line = 0;   // 1-based line of the record (1 for whole files)
+  std::size_t bytes = 0;  // input bytes this item consumed (for progress)
+};
+
+enum class InputFormat { kText, kJsonLines };
+
+struct InputFile {
+  std::string path;     // filesystem path ("-" for stdin)
+  std::string id_base;  // stable name used to derive ids of text files
+  InputFormat format;
+  std::size_t size = 0;  // bytes on disk (0 when unknown)
+};
+
+// Expands files and directories (recursively, sorted, hidden entries skipped; only
+// .txt, .jsonl, .ndjson and their .gz forms inside directories) into input files.
+// Missing paths are reported as errors and skipped.
+std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagnostics& diag);
+
+// Parses one text file's contents (seed format, header block, or plain body).
+// Returns false (after reporting) when the file holds no usable article.
+bool parse_text_article(std::string_view contents, const std::string& path, Article& out,
+                        Diagnostics& diag);
+
+// Reads one input file and calls `sink` for every article; stops early when `sink`
+// returns false. Bad records are reported and skipped. Returns false when the whole
+// file could not be read.
+bool read_input(const InputFile& file, Diagnostics& diag,
+                const std::function<bool(InputItem&&)>& sink);
+
+// Reads JSON Lines from an in-memory buffer (used by read_input and by tests).
+void read_json_lines(std::string_view data, const std::string& path, Diagnostics& diag,
+                     const std::function<bool(InputItem&&)>& sink);
+
+}  // namespace oly
