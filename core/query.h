@@ -1,0 +1,88 @@
+// The query language: our own parser, every text piece analysed by the shared Analyzer,
+// so that query terms are exactly the terms the indexer wrote. Nothing is dropped
+// silently: a syntax error is an error with a column, and --explain shows the reading.
+#pragma once
+
+#include <xapian.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyzer.h"
+
+namespace oly {
+
+class QuerySyntaxError : public std::runtime_error {
+ public:
+  QuerySyntaxError(std::size_t column, const std::string& message)
+      : std::runtime_error(message), column_(column) {}
+  // 1-based column (in characters) where the problem is.
+  std::size_t column() const { return column_; }
+
+ private:
+  std::size_t column_;
+};
+
+struct QueryNode {
+  enum class Kind {
+    kTerm,      // one word: exact term, or its stem
+    kPhrase,    // words in order within `window` positions (window 0: adjacent)
+    kNear,      // words in any order within `window` positions
+    kWildcard,  // terms starting with terms[0]
+    kFilter,    // boolean term or date range: selects, never scores
+    kAnd,
+    kOr,
+    kAndNot,    // children[0] without any of children[1..]
+    kAndMaybe,  // children[0] required, children[1] only adds to the score
+    kAll,       // every document
+  };
+  Kind kind = Kind::kAll;
+  std::string prefix;               // term prefix of the field ("" body, "S" title, ...)
+  std::vector<std::string> terms;   // analysed terms (kTerm, kPhrase, kNear, kWildcard)
+  std::vector<std::string> stems;   // stem per term, "" when not stemmed
+  unsigned window = 0;
+  std::string filter_term;          // kFilter: a boolean term, or empty for a date range
+  std::string range_lo, range_hi;   // kFilter date range, "YYYYMMDD" ("" when open)
+  std::string label;                // how the user wrote it, for --explain
+  std::vector<QueryNode> children;
+};
+
+struct QueryOptions {
+  bool match_any = false;  // --any: plain words are optional (ranked OR)
+  unsigned near_window = 10;
+  Xapian::termcount wildcard_limit = 5000;  // most frequent expansions kept
+};
+
+// One positive piece of the query that can be found in a text, for snippets.
+struct MatchItem {
+  QueryNode::Kind kind;  // kTerm, kPhrase, kNear or kWildcard
+  std::string prefix;
+  std::vector<std::string> terms;
+  std::vector<std::string> stems;
+  unsigned window = 0;
+};
+
+class ParsedQuery {
+ public:
+  QueryNode root;
+  std::string text;  // the query as given
+
+  Xapian::Query to_xapian(const QueryOptions& o = {}) const;
+  // A one-line reading of the query: terms after analysis, stems, phrases, filters.
+  std::string describe() const;
+  // Positive items (not under NOT, not filters) for highlighting.
+  std::vector<MatchItem> match_items() const;
+};
+
+// Throws QuerySyntaxError. `stemmer` stems query words (the index's default language
+// unless the user chose another).
+ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemmer& stemmer,
+                        const QueryOptions& options = {});
+
+// Parses a date filter value: YYYY, YYYY-MM, YYYY-MM-DD, or a range A..B with either side
+// open. Returns a kFilter node; throws QuerySyntaxError (column relative to `value`).
+QueryNode parse_date_filter(std::string_view value);
+
+}  // namespace oly

@@ -1,0 +1,148 @@
+#include "search.h"
+
+#include <chrono>
+
+#include "diagnostics.h"
+#include "identity.h"
+#include "schema.h"
+#include "utf8.h"
+
+namespace oly {
+
+Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
+  try {
+    db_ = Xapian::Database(opt_.index_dir);
+  } catch (const Xapian::DatabaseNotFoundError&) {
+    throw FatalError(opt_.index_dir + ": error: no index here (build one with: indexer -d " +
+                     opt_.index_dir + " PATH...)");
+  } catch (const Xapian::Error& e) {
+    throw FatalError(opt_.index_dir + ": error: cannot open the index: " + e.get_description());
+  }
+  if (auto why = identity_mismatch(db_)) {
+    throw FatalError(opt_.index_dir + ": error: " + *why +
+                     "\n  rebuild it with: indexer --recreate -d " + opt_.index_dir + " PATH...");
+  }
+  std::string lang = stored_identity(db_).default_language;
+  if (lang.empty()) lang = "en";
+  stemmers_.emplace(lang);
+  const std::string qlang = opt_.language.empty() ? lang : opt_.language;
+  if (!Stemmer::known(qlang)) throw FatalError("error: no stemmer for language '" + qlang + "'");
+  query_stemmer_.emplace(qlang);
+
+  if (!opt_.since.empty() || !opt_.until.empty()) {
+    try {
+      date_bounds_ = parse_date_filter(opt_.since + ".." + opt_.until);
+    } catch (const QuerySyntaxError& e) {
+      throw FatalError(std::string("error: --since/--until: ") + e.what());
+    }
+  }
+}
+
+SearchResult Searcher::search(const std::string& query) {
+  // A reader's snapshot can be overwritten by a concurrent indexer's commits; reopen to
+  // the latest commit and try again.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return run(query);
+    } catch (const Xapian::DatabaseModifiedError&) {
+      if (attempt >= 5) throw FatalError(opt_.index_dir + ": error: the index keeps changing; try again");
+      db_.reopen();
+    } catch (const Xapian::Error& e) {
+      throw FatalError(opt_.index_dir + ": error: " + e.get_description());
+    }
+  }
+}
+
+SearchResult Searcher::run(const std::string& query) {
+  const auto started = std::chrono::steady_clock::now();
+  QueryOptions qo;
+  qo.match_any = opt_.match_any;
+  ParsedQuery pq = parse_query(query, analyzer_, *query_stemmer_, qo);
+  if (date_bounds_) {
+    QueryNode both;
+    both.kind = QueryNode::Kind::kAnd;
+    both.children.push_back(std::move(pq.root));
+    both.children.push_back(*date_bounds_);
+    pq.root = std::move(both);
+  }
+
+  SearchResult r;
+  r.query = query;
+  r.understood = pq.describe();
+  const Xapian::Query xq = pq.to_xapian(qo);
+  r.xapian = xq.get_description();
+
+  Xapian::Enquire enquire(db_);
+  enquire.set_query(xq);
+  // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
+  enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
+  if (opt_.sort == SortOrder::kDateAscending) {
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
+  } else if (opt_.sort == SortOrder::kDateDescending) {
+    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
+  }
+  // Looking at a few more candidates than shown makes the estimated total much closer
+  // for little cost; --count asks for the exact number.
+  const Xapian::doccount check_at_least =
+      opt_.exact_count ? db_.get_doccount() : static_cast<Xapian::doccount>(opt_.offset + opt_.limit + 100);
+  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(opt_.offset),
+                                       static_cast<Xapian::doccount>(opt_.limit), check_at_least);
+  r.estimated = mset.get_matches_estimated();
+  r.lower_bound = mset.get_matches_lower_bound();
+  r.upper_bound = mset.get_matches_upper_bound();
+
+  std::optional<Highlighter> hl;
+  if (opt_.snippets) hl.emplace(analyzer_, *stemmers_, pq.match_items());
+  std::size_t rank = opt_.offset;
+  for (auto it = mset.begin(); it != mset.end(); ++it) {
+    Hit h;
+    h.rank = ++rank;
+    h.docid = *it;
+    h.score = it.get_weight();
+    Xapian::Document doc = it.get_document();
+    if (opt_.snippets) {
+      h.article = from_record(doc.get_data()).value_or(Article{});
+      const std::vector<Match> body = hl->find(h.article.body, "", h.article.lang);
+      h.matches = Highlighter::ranges(body);
+      h.snippet = hl->snippet(h.article.body, body, opt_.snippet);
+      h.title_highlights = Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
+    } else {
+      // --ids and --count need only the id: read it from the Q term, not the record.
+      const std::string prefix(schema::kPrefixId);
+      auto t = doc.termlist_begin();
+      t.skip_to(prefix);
+      if (t != doc.termlist_end() && (*t).compare(0, prefix.size(), prefix) == 0) {
+        h.article.id = (*t).substr(prefix.size());
+      }
+    }
+    r.hits.push_back(std::move(h));
+  }
+  r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
+
+std::string display_title(const Article& a) {
+  if (!a.title.empty()) return a.title;
+  std::string_view body = a.body;
+  std::size_t end = body.size();
+  for (std::size_t i = 0; i + 1 < body.size(); ++i) {
+    if ((body[i] == '.' || body[i] == '!' || body[i] == '?') && (body[i + 1] == ' ' || body[i + 1] == '\n')) {
+      end = i + 1;
+      break;
+    }
+    if (body[i] == '\n') {
+      end = i;
+      break;
+    }
+  }
+  const std::size_t max_bytes = 100;
+  if (end > max_bytes) {
+    std::size_t cut = utf8_floor(body, max_bytes);
+    while (cut > 0 && body[cut] != ' ') --cut;
+    if (cut == 0) cut = utf8_floor(body, max_bytes);
+    return std::string(body.substr(0, cut)) + "\u2026";
+  }
+  return std::string(body.substr(0, end));
+}
+
+}  // namespace oly

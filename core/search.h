@@ -1,0 +1,78 @@
+// One search: parse with the shared analyzer, run on Xapian with BM25, build snippets
+// and match offsets from the stored article. The `searcher` main wraps this.
+#pragma once
+
+#include <xapian.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+#include "article.h"
+#include "document.h"
+#include "query.h"
+#include "snippet.h"
+
+namespace oly {
+
+enum class SortOrder { kRelevance, kDateAscending, kDateDescending };
+
+struct SearchOptions {
+  std::string index_dir;
+  bool match_any = false;
+  std::size_t limit = 10;
+  std::size_t offset = 0;
+  SortOrder sort = SortOrder::kRelevance;
+  double bm25_k1 = 1.2;
+  double bm25_b = 0.75;
+  std::string language;  // stemmer for query words; "" = the index's default language
+  std::string since, until;  // date bounds (YYYY[-MM[-DD]]), "" when open
+  SnippetOptions snippet;
+  bool snippets = true;      // false for --ids and --count: no stored text is read
+  bool exact_count = false;  // count every match instead of estimating
+};
+
+struct Hit {
+  std::size_t rank = 0;  // 1-based, counting the offset
+  Xapian::docid docid = 0;
+  double score = 0;
+  Article article;
+  Snippet snippet;
+  std::vector<ByteRange> matches;           // into article.body
+  std::vector<ByteRange> title_highlights;  // into article.title
+};
+
+struct SearchResult {
+  std::string query;
+  std::string understood;  // ParsedQuery::describe()
+  std::string xapian;      // Xapian's own description of the query it ran
+  std::vector<Hit> hits;
+  Xapian::doccount estimated = 0;
+  Xapian::doccount lower_bound = 0;
+  Xapian::doccount upper_bound = 0;
+  double elapsed_ms = 0;
+};
+
+class Searcher {
+ public:
+  // Opens the index and checks its analyzer identity; throws FatalError.
+  explicit Searcher(SearchOptions options);
+  // Throws QuerySyntaxError for a bad query and FatalError for index trouble.
+  SearchResult search(const std::string& query);
+  const SearchOptions& options() const { return opt_; }
+
+ private:
+  SearchResult run(const std::string& query);
+  SearchOptions opt_;
+  Xapian::Database db_;
+  Analyzer analyzer_;
+  std::optional<StemmerCache> stemmers_;
+  std::optional<Stemmer> query_stemmer_;
+  std::optional<QueryNode> date_bounds_;
+};
+
+// The title to show: the article's, else its first sentence (at most ~100 characters).
+std::string display_title(const Article& a);
+
+}  // namespace oly

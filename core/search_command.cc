@@ -1,0 +1,90 @@
+#include "search_command.h"
+
+#include <istream>
+#include <ostream>
+
+#include "diagnostics.h"
+#include "output.h"
+
+namespace oly {
+namespace {
+
+std::string syntax_message(const QuerySyntaxError& e, std::size_t line) {
+  return "query:" + std::to_string(line) + ":" + std::to_string(e.column()) + ": error: " + e.what();
+}
+
+void explain(std::ostream& err, const SearchResult& r) {
+  err << "query: " << r.query << "\n"
+      << "understood as: " << r.understood << "\n"
+      << "xapian: " << r.xapian << "\n";
+}
+
+}  // namespace
+
+int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream& out,
+                       std::ostream& err) {
+  SearchOptions so = cmd.search;
+  if (cmd.format == OutputFormat::kIds || cmd.format == OutputFormat::kCount) so.snippets = false;
+  if (cmd.format == OutputFormat::kCount) {
+    so.limit = 0;
+    so.exact_count = true;
+  }
+  Searcher searcher(so);
+
+  if (!cmd.batch) {
+    SearchResult r;
+    try {
+      r = searcher.search(cmd.query);
+    } catch (const QuerySyntaxError& e) {
+      err << syntax_message(e, 1) << '\n';
+      return kExitError;
+    }
+    if (cmd.explain) explain(err, r);
+    switch (cmd.format) {
+      case OutputFormat::kText: print_text(out, r, cmd.color); break;
+      case OutputFormat::kJson: print_json(out, r); break;
+      case OutputFormat::kIds: print_ids(out, r); break;
+      case OutputFormat::kCount: out << r.estimated << '\n'; break;
+    }
+    out.flush();
+    const bool any = cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty();
+    return any ? kExitHits : kExitNoHits;
+  }
+
+  // --batch: the index is opened once; each query line gets its answers (JSON Lines
+  // carrying the line number, whatever the format) before the next line is read, so a
+  // script can talk to one long-lived process.
+  bool any_hits = false, any_error = false;
+  std::string line;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    try {
+      SearchResult r = searcher.search(line);
+      if (cmd.explain) explain(err, r);
+      if (cmd.format == OutputFormat::kIds) {
+        for (const Hit& h : r.hits) out << line_no << '\t' << h.article.id << '\n';
+      } else if (cmd.format == OutputFormat::kCount) {
+        out << line_no << '\t' << r.estimated << '\n';
+      } else {
+        print_json(out, r, line_no);
+      }
+      any_hits = any_hits || (cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty());
+    } catch (const QuerySyntaxError& e) {
+      const std::string msg = syntax_message(e, line_no);
+      err << msg << '\n';
+      if (cmd.format != OutputFormat::kIds && cmd.format != OutputFormat::kCount) {
+        print_json_error(out, msg, line_no);
+      }
+      any_error = true;
+    }
+    out.flush();
+    if (!out) return any_error ? kExitError : kExitHits;  // reader went away
+  }
+  if (any_error) return kExitError;
+  return any_hits ? kExitHits : kExitNoHits;
+}
+
+}  // namespace oly

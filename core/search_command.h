@@ -1,0 +1,33 @@
+// What the `searcher` binary does once its flags are parsed: one query or a --batch of
+// them, printed in the chosen format, with grep's exit codes.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "search.h"
+
+namespace oly {
+
+enum class OutputFormat { kText, kJson, kIds, kCount };
+
+struct SearchCommand {
+  SearchOptions search;
+  OutputFormat format = OutputFormat::kText;
+  bool color = false;
+  bool explain = false;  // print the query's reading on stderr
+  bool batch = false;    // one query per line from `in`
+  std::string query;
+};
+
+// Exit codes, like grep.
+inline constexpr int kExitHits = 0;
+inline constexpr int kExitNoHits = 1;
+inline constexpr int kExitError = 2;
+
+// Runs the command; returns the exit code. Throws FatalError for index trouble (the
+// caller prints it and exits 2). Stops quietly when `out` fails (a closed pipe).
+int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream& out,
+                       std::ostream& err);
+
+}  // namespace oly

@@ -1,0 +1,279 @@
+#include "snippet.h"
+
+#include <algorithm>
+#include <set>
+
+namespace oly {
+namespace {
+
+using Kind = QueryNode::Kind;
+
+bool starts_with(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
+}
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+// Byte index reached by walking `chars` characters forward from `from`.
+std::size_t advance_chars(std::string_view s, std::size_t from, std::size_t chars) {
+  std::size_t i = from;
+  while (i < s.size() && chars > 0) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+    --chars;
+  }
+  return i;
+}
+
+std::size_t count_chars(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::vector<Match> Highlighter::find(std::string_view text, const std::string& field_prefix,
+                                     const std::string& lang) {
+  tokens_.clear();
+  analyzer_.tokenize(text, 1, tokens_);
+  tokens_text_ = text.data();
+  tokens_size_ = text.size();
+  std::vector<Match> out;
+  if (tokens_.empty()) return out;
+  const Stemmer& stem = stemmers_.get(lang);
+  std::unordered_map<std::string, std::string> stem_cache;
+  auto stem_of = [&](const Token& t) -> const std::string& {
+    auto it = stem_cache.find(t.term);
+    if (it == stem_cache.end()) it = stem_cache.emplace(t.term, stem(t)).first;
+    return it->second;
+  };
+  const std::size_t n = tokens_.size();
+
+  for (uint32_t item_no = 0; item_no < items_.size(); ++item_no) {
+    const MatchItem& it = items_[item_no];
+    // Unfielded words match the body and the title; fielded ones only their field.
+    if (!(it.prefix.empty() || it.prefix == field_prefix)) continue;
+    auto word = [&](std::size_t i) { out.push_back({tokens_[i].begin, tokens_[i].end, item_no}); };
+    switch (it.kind) {
+      case Kind::kTerm: {
+        const std::string& want_stem = it.stems.empty() ? std::string() : it.stems[0];
+        for (std::size_t i = 0; i < n; ++i) {
+          if (tokens_[i].term == it.terms[0] || (!want_stem.empty() && stem_of(tokens_[i]) == want_stem)) {
+            word(i);
+          }
+        }
+        break;
+      }
+      case Kind::kWildcard:
+        for (std::size_t i = 0; i < n; ++i) {
+          if (starts_with(tokens_[i].term, it.terms[0])) word(i);
+        }
+        break;
+      case Kind::kPhrase: {
+        const std::size_t len = it.terms.size();
+        if (it.window == 0) {
+          // Exact phrase: one range over the whole occurrence, and nothing for the same
+          // words elsewhere.
+          for (std::size_t i = 0; i + len <= n; ++i) {
+            std::size_t k = 0;
+            while (k < len && tokens_[i + k].term == it.terms[k]) ++k;
+            if (k == len) out.push_back({tokens_[i].begin, tokens_[i + len - 1].end, item_no});
+          }
+          break;
+        }
+        // Sloppy phrase: the words in order within `window` positions.
+        for (std::size_t i = 0; i < n; ++i) {
+          if (tokens_[i].term != it.terms[0]) continue;
+          const Xapian::termpos limit = tokens_[i].position + it.window;
+          std::vector<std::size_t> hit{i};
+          std::size_t j = i + 1;
+          for (std::size_t k = 1; k < len; ++k) {
+            while (j < n && tokens_[j].position < limit && tokens_[j].term != it.terms[k]) ++j;
+            if (j >= n || tokens_[j].position >= limit) break;
+            hit.push_back(j++);
+          }
+          if (hit.size() == len) {
+            for (std::size_t h : hit) word(h);
+          }
+        }
+        break;
+      }
+      case Kind::kNear: {
+        // All words, in any order, within `window` positions of the first one found.
+        for (std::size_t i = 0; i < n; ++i) {
+          if (std::find(it.terms.begin(), it.terms.end(), tokens_[i].term) == it.terms.end()) continue;
+          const Xapian::termpos limit = tokens_[i].position + it.window;
+          std::vector<bool> seen(it.terms.size(), false);
+          std::vector<std::size_t> hit;
+          for (std::size_t j = i; j < n && tokens_[j].position < limit; ++j) {
+            for (std::size_t k = 0; k < it.terms.size(); ++k) {
+              if (!seen[k] && tokens_[j].term == it.terms[k]) {
+                seen[k] = true;
+                hit.push_back(j);
+                break;
+              }
+            }
+          }
+          if (hit.size() == it.terms.size()) {
+            for (std::size_t h : hit) word(h);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
+    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Match& a, const Match& b) {
+                          return a.begin == b.begin && a.end == b.end && a.item == b.item;
+                        }),
+            out.end());
+  return out;
+}
+
+std::vector<ByteRange> Highlighter::ranges(const std::vector<Match>& matches) {
+  std::vector<ByteRange> out;
+  for (const Match& m : matches) {  // sorted by begin
+    if (!out.empty() && m.begin <= out.back().end) {
+      out.back().end = std::max(out.back().end, m.end);
+    } else {
+      out.push_back({m.begin, m.end});
+    }
+  }
+  return out;
+}
+
+Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& matches,
+                             const SnippetOptions& o) const {
+  const std::size_t length = std::max<std::size_t>(o.length, 20);
+  // Word boundaries come from the tokens of find(); without them (text not searched)
+  // whitespace is used.
+  const bool have_tokens = !tokens_.empty() && tokens_text_ == text.data() && tokens_size_ == text.size();
+
+  struct Window {
+    std::size_t begin, end;
+  };
+  std::vector<Window> chosen;
+  std::vector<bool> used(matches.size(), false);
+
+  auto snap_begin = [&](std::size_t pos) {
+    // The first word starting at or after pos.
+    if (have_tokens) {
+      auto it = std::lower_bound(tokens_.begin(), tokens_.end(), pos,
+                                 [](const Token& t, std::size_t p) { return t.begin < p; });
+      if (it != tokens_.end()) return std::min<std::size_t>(it->begin, pos == 0 ? 0 : it->begin);
+      return text.size();
+    }
+    while (pos > 0 && pos < text.size() && !is_ws(text[pos - 1])) ++pos;
+    return std::min(pos, text.size());
+  };
+  auto snap_end = [&](std::size_t pos, std::size_t at_least) {
+    // The end of the last word ending at or before pos (but not before `at_least`).
+    if (pos >= text.size()) return text.size();
+    if (have_tokens) {
+      auto it = std::upper_bound(tokens_.begin(), tokens_.end(), pos,
+                                 [](std::size_t p, const Token& t) { return p < t.end; });
+      if (it != tokens_.begin()) return std::max<std::size_t>(std::prev(it)->end, at_least);
+      return at_least;
+    }
+    while (pos > at_least && !is_ws(text[pos])) --pos;
+    return pos;
+  };
+
+  for (std::size_t f = 0; f < o.fragments; ++f) {
+    std::size_t best = matches.size();
+    std::size_t best_score = 0;
+    std::size_t best_last = 0;
+    for (std::size_t a = 0; a < matches.size(); ++a) {
+      if (used[a]) continue;
+      const std::size_t limit = advance_chars(text, matches[a].begin, length);
+      std::set<uint32_t> items;
+      std::size_t count = 0, last = a;
+      bool overlaps = false;
+      for (const Window& w : chosen) {
+        if (matches[a].begin < w.end && limit > w.begin) overlaps = true;
+      }
+      if (overlaps) continue;
+      for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) {
+        items.insert(matches[b].item);
+        ++count;
+        last = b;
+      }
+      if (count == 0) {  // a single match longer than the fragment
+        items.insert(matches[a].item);
+        count = 1;
+      }
+      // Distinct query items first (a fragment with both words beats one with one word
+      // twice), then the number of matches.
+      const std::size_t score = items.size() * 1000 + count;
+      if (score > best_score) {
+        best_score = score;
+        best = a;
+        best_last = last;
+      }
+    }
+    if (best == matches.size()) break;
+    // Centre the matches: give the context before them half of the spare room.
+    const std::size_t span_begin = matches[best].begin;
+    const std::size_t span_end = std::max(matches[best].end, matches[best_last].end);
+    const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
+    const std::size_t spare = length > span_chars ? length - span_chars : 0;
+    std::size_t begin = span_begin;
+    for (std::size_t back = spare / 2; back > 0 && begin > 0; --back) {
+      --begin;
+      while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+    }
+    begin = std::min(snap_begin(begin), span_begin);
+    const std::size_t end = snap_end(advance_chars(text, begin, length), span_end);
+    chosen.push_back({begin, end});
+    for (std::size_t m = 0; m < matches.size(); ++m) {
+      if (matches[m].begin >= begin && matches[m].end <= end) used[m] = true;
+    }
+  }
+  if (chosen.empty()) {
+    // Nothing to show around (a title-only or filter-only match): the text's beginning.
+    chosen.push_back({0, snap_end(advance_chars(text, 0, length), 0)});
+  }
+  std::sort(chosen.begin(), chosen.end(), [](const Window& a, const Window& b) { return a.begin < b.begin; });
+
+  const std::vector<ByteRange> marks = ranges(matches);
+  Snippet s;
+  for (const Window& w : chosen) {
+    std::size_t b = w.begin, e = w.end;
+    while (b < e && is_ws(text[b])) ++b;
+    while (e > b && is_ws(text[e - 1])) --e;
+    if (!s.text.empty()) s.text += ' ';
+    if (b > 0) s.text += "\u2026";
+    // Copy with whitespace runs (newlines, tabs) folded to one space, mapping highlight
+    // offsets as we go.
+    auto mk = std::lower_bound(marks.begin(), marks.end(), b,
+                               [](const ByteRange& r, std::size_t p) { return r.end <= p; });
+    std::size_t open_at = std::string::npos;
+    for (std::size_t i = b; i < e; ++i) {
+      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) && open_at == std::string::npos) {
+        open_at = s.text.size();
+      }
+      if (is_ws(text[i])) {
+        if (!s.text.empty() && s.text.back() != ' ') s.text += ' ';
+      } else {
+        s.text += text[i];
+      }
+      if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
+        s.highlights.push_back({static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
+        open_at = std::string::npos;
+        ++mk;
+      }
+    }
+    if (e < text.size()) s.text += "\u2026";
+  }
+  return s;
+}
+
+}  // namespace oly
