@@ -172,8 +172,18 @@ bool Stemmer::known(const std::string& language) {
 }
 
 std::string Stemmer::operator()(const Token& t) const {
-  if (!enabled_ || t.kind != TokenKind::kLetter) return {};
-  return stem_(t.term);
+  if (t.kind != TokenKind::kLetter) return {};
+  return (*this)(t.term);
+}
+
+std::string Stemmer::operator()(const std::string& term) const {
+  if (!enabled_) return {};
+  if (auto it = cache_.find(term); it != cache_.end()) return it->second;
+  constexpr std::size_t kMaxCached = 200000;
+  if (cache_.size() >= kMaxCached) cache_.clear();
+  std::string s = stem_(term);
+  cache_.emplace(term, s);
+  return s;
 }
 
 }  // namespace oly

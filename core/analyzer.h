@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <unicode/uversion.h>
@@ -81,7 +82,7 @@ class Stemmer {
   const std::string& language() const { return language_; }
   bool enabled() const { return enabled_; }
   std::string operator()(const Token& t) const;
-  std::string operator()(const std::string& term) const { return stem_(term); }
+  std::string operator()(const std::string& term) const;
 
   // True when Xapian has a stemmer for `language` (or it is empty/"none").
   static bool known(const std::string& language);
@@ -90,6 +91,9 @@ class Stemmer {
   std::string language_;
   Xapian::Stem stem_;
   bool enabled_ = false;
+  // News text repeats its words: remembering recent stems saves most Snowball calls.
+  // Bounded; a Stemmer belongs to one thread, like the Analyzer.
+  mutable std::unordered_map<std::string, std::string> cache_;
 };
 
 }  // namespace oly

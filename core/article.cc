@@ -120,7 +120,7 @@ std::optional<std::string> normalize_date(std::string_view s) {
         while (p < s.size() && s[p] >= '0' && s[p] <= '9') ++p;
       }
     }
-    if (hh > 24 || mm > 59 || ss > 60) return std::nullopt;
+    if (hh > 24 || mm > 59 || ss > 60 || (hh == 24 && (mm != 0 || ss != 0))) return std::nullopt;
     int offset_minutes = 0;
     if (p < s.size()) {
       const char z = s[p];

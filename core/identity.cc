@@ -21,6 +21,17 @@ void write_identity(Xapian::WritableDatabase& db, const IndexIdentity& id) {
   db.set_metadata(std::string(schema::kMetaDefaultLanguage), id.default_language);
 }
 
+std::vector<std::string> stored_languages(const Xapian::Database& db) {
+  std::vector<std::string> out;
+  const std::string stored = db.get_metadata(std::string(schema::kMetaLanguages));
+  for (std::size_t b = 0; b < stored.size();) {
+    const std::size_t e = std::min(stored.find(',', b), stored.size());
+    if (e > b) out.push_back(stored.substr(b, e - b));
+    b = e + 1;
+  }
+  return out;
+}
+
 std::optional<std::string> identity_mismatch(const Xapian::Database& db) {
   const IndexIdentity stored = stored_identity(db);
   if (stored.schema_version.empty() && stored.analyzer.empty()) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace oly {
 
@@ -19,6 +20,9 @@ IndexIdentity current_identity(const std::string& default_language);
 // What an index holds (empty strings when absent, i.e. a new index).
 IndexIdentity stored_identity(const Xapian::Database& db);
 void write_identity(Xapian::WritableDatabase& db, const IndexIdentity& id);
+
+// The stemming languages recorded in an index (schema::kMetaLanguages), in stored order.
+std::vector<std::string> stored_languages(const Xapian::Database& db);
 
 // Why an index cannot be read by this build, or std::nullopt when it can. A new, empty
 // index is always compatible.

@@ -1,5 +1,6 @@
 #include "indexing.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 #include <xapian.h>
@@ -9,7 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
+#include <set>
 
 #include "analyzer.h"
 #include "document.h"
@@ -103,136 +112,392 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// One unit of work for a worker: an article that is new or changed.
+struct Job {
+  Article article;
+  std::string hash;
+};
+
+// A bounded multi-producer queue of job batches; close() ends the consumers' loops.
+template <typename T>
+class Channel {
+ public:
+  explicit Channel(std::size_t capacity) : capacity_(capacity) {}
+  void push(T&& v) {
+    std::unique_lock lock(m_);
+    not_full_.wait(lock, [&] { return q_.size() < capacity_ || closed_; });
+    if (closed_) return;
+    q_.push_back(std::move(v));
+    not_empty_.notify_one();
+  }
+  bool pop(T& out) {
+    std::unique_lock lock(m_);
+    not_empty_.wait(lock, [&] { return !q_.empty() || closed_; });
+    if (q_.empty()) return false;
+    out = std::move(q_.front());
+    q_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard lock(m_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<T> q_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+// The first exception raised by any thread, re-thrown on the main thread.
+class Failure {
+ public:
+  void set(std::exception_ptr e) {
+    std::lock_guard lock(m_);
+    if (!e_) e_ = e;
+    failed_ = true;
+  }
+  bool failed() const { return failed_; }
+  void rethrow() {
+    if (e_) std::rethrow_exception(e_);
+  }
+
+ private:
+  std::mutex m_;
+  std::exception_ptr e_;
+  std::atomic<bool> failed_{false};
+};
+
+// A sibling directory for shards, removed whatever happens.
+struct TempDir {
+  std::filesystem::path path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
+// fsync every file of a directory, then the directory itself, so a rename that follows
+// publishes complete data.
+void sync_directory(const std::filesystem::path& dir) {
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    const int fd = ::open(e.path().c_str(), O_RDONLY);
+    if (fd < 0) continue;
+    if (::fsync(fd) != 0) {
+      ::close(fd);
+      throw FatalError(e.path().string() + ": error: fsync failed");
+    }
+    ::close(fd);
+  }
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+using Batch = std::vector<Job>;
+constexpr std::size_t kJobsPerBatch = 32;  // fewer queue hand-offs
+
+}  // namespace
+
 IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
+  namespace fs = std::filesystem;
   const auto started = Clock::now();
   IndexStats stats;
   if (!Stemmer::known(o.language)) {
     throw FatalError("error: no stemmer for language '" + o.language + "'");
   }
 
+  // The writable handle holds Xapian's lock on the index for the whole run, so no other
+  // indexer can interleave with us.
   Xapian::WritableDatabase db = open_for_writing(o);
-  if (auto why = identity_mismatch(db)) {
-    throw FatalError(o.index_dir + ": error: " + *why +
-                     "\n  re-run with --recreate to rebuild it with this analyzer");
+  if (!o.recreate) {
+    if (auto why = identity_mismatch(db)) {
+      throw FatalError(o.index_dir + ": error: " + *why +
+                       "\n  re-run with --recreate to rebuild it with this analyzer");
+    }
+    const IndexIdentity stored = stored_identity(db);
+    if (!stored.default_language.empty() && stored.default_language != o.language) {
+      throw FatalError(o.index_dir + ": error: the index's default language is '" +
+                       stored.default_language + "', not '" + o.language +
+                       "'; pass --language " + stored.default_language + " or --recreate");
+    }
   }
-  const IndexIdentity stored = stored_identity(db);
-  if (!stored.default_language.empty() && stored.default_language != o.language) {
-    throw FatalError(o.index_dir + ": error: the index's default language is '" +
-                     stored.default_language + "', not '" + o.language +
-                     "'; pass --language " + stored.default_language + " or --recreate");
-  }
-  write_identity(db, current_identity(o.language));
+  const IndexIdentity identity = current_identity(o.language);
+
+  // Bulk mode, for a new or recreated index: each worker writes a shard of its own and the
+  // shards are merged by Xapian's compactor at the end. Writing fresh shards in parallel
+  // uses every core and the compacted index is smaller. Update mode, for an index that
+  // already holds articles: workers analyse in parallel, one writer replaces documents in
+  // place, batch by batch.
+  const bool bulk = o.recreate || db.get_doccount() == 0;
+  // Counts are this run's: the Diagnostics may have reported earlier problems.
+  const std::size_t errors_at_start = diag.errors();
+  const std::size_t warnings_at_start = diag.warnings();
+  auto run_errors = [&] { return diag.errors() - errors_at_start; };
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min(threads, 16u);
 
   std::vector<InputFile> files = list_inputs(o.inputs, diag);
   std::size_t total_bytes = 0;
   for (const auto& f : files) total_bytes += f.size;
-  stats.skipped += diag.errors();  // missing paths
+  stats.skipped += diag.errors() - errors_at_start;  // missing paths
 
   Progress progress(o.progress, total_bytes);
   diag.set_before_print(&Progress::clear_hook, &progress);
 
-  Analyzer analyzer;
-  StemmerCache stemmers(o.language);
-  DocumentBuilder builder(analyzer, stemmers);
+  // Update mode compares content hashes against the index as it was at the start.
+  std::optional<Xapian::Database> snapshot;
+  if (!bulk) snapshot.emplace(o.index_dir);
 
-  // Every id seen in this run and where: for duplicate warnings and --prune.
-  std::unordered_map<std::string, std::string> seen;
-  std::size_t pending = 0;
-  std::size_t articles = 0;
-  bool stop = false;
+  TempDir temp;
+  std::vector<std::string> shard_paths;
+  if (bulk) {
+    const fs::path target = fs::absolute(o.index_dir).lexically_normal();
+    temp.path = target.parent_path() / ("." + target.filename().string() + ".build-" + std::to_string(getpid()));
+    fs::remove_all(temp.path);
+    fs::create_directories(temp.path);
+    for (unsigned i = 0; i < threads; ++i) shard_paths.push_back((temp.path / ("shard" + std::to_string(i))).string());
+  }
 
-  // Explicit commits: one per batch bounds what a crash can cost to the batch in flight
-  // (every earlier batch is durable), and batches of ~1,000 documents flush faster than
-  // Xapian's default threshold of 10,000 (see bench/).
-  auto commit = [&] {
-    db.commit();
-    pending = 0;
+  Failure failure;
+  std::vector<std::unique_ptr<Channel<Batch>>> inboxes;
+  for (unsigned i = 0; i < threads; ++i) inboxes.push_back(std::make_unique<Channel<Batch>>(8));
+  Channel<std::vector<std::pair<std::string, Xapian::Document>>> to_writer(16);
+  std::atomic<std::size_t> dropped_tokens{0};
+
+  auto worker = [&](unsigned index) {
+    try {
+      Analyzer analyzer;
+      StemmerCache stemmers(o.language);
+      DocumentBuilder builder(analyzer, stemmers);
+      std::optional<Xapian::WritableDatabase> shard;
+      std::unordered_set<std::string> in_shard;
+      std::size_t pending = 0;
+      if (bulk) {
+        // No fsync for shards: they are scratch until merged, and a crash discards them.
+        // The merged index is synced before it replaces the old one.
+        shard.emplace(shard_paths[index],
+                      Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+        write_identity(*shard, identity);
+      }
+      std::vector<std::pair<std::string, Xapian::Document>> out;
+      Batch batch;
+      while (inboxes[index]->pop(batch)) {
+        if (failure.failed()) continue;  // drain so the reader never blocks
+        for (Job& job : batch) {
+          std::string id_term = std::string(schema::kPrefixId) + job.article.id;
+          Xapian::Document doc = builder.build(job.article, job.hash);
+          if (shard) {
+            // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
+            if (in_shard.insert(job.article.id).second) shard->add_document(doc);
+            else shard->replace_document(id_term, doc);
+            if (++pending >= o.batch_size) {
+              shard->commit();
+              pending = 0;
+            }
+          } else {
+            out.emplace_back(std::move(id_term), std::move(doc));
+          }
+        }
+        if (!out.empty()) {
+          to_writer.push(std::move(out));
+          out.clear();
+        }
+      }
+      if (shard) {
+        shard->commit();
+        shard->close();
+      }
+      dropped_tokens += analyzer.dropped_tokens();
+    } catch (...) {
+      failure.set(std::current_exception());
+    }
   };
 
+  // Update mode's single writer. Explicit commits: one per batch bounds what a crash can
+  // cost to the batch in flight (every earlier batch is durable), and ~1,000 documents
+  // flush faster than Xapian's default threshold of 10,000 (bench/README.md).
+  auto writer = [&] {
+    try {
+      std::size_t pending = 0;
+      std::vector<std::pair<std::string, Xapian::Document>> docs;
+      while (to_writer.pop(docs)) {
+        if (failure.failed()) continue;
+        for (auto& [term, doc] : docs) {
+          // replace_document on the unique id term keeps every run idempotent.
+          db.replace_document(term, doc);
+          if (++pending >= o.batch_size) {
+            db.commit();
+            pending = 0;
+          }
+        }
+      }
+    } catch (...) {
+      failure.set(std::current_exception());
+    }
+  };
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
+  std::thread writer_thread;
+  if (!bulk) writer_thread = std::thread(writer);
+
+  // The reader (this thread): parse inputs, drop unchanged articles, route the rest.
+  std::unordered_map<std::string, std::string> seen;  // id -> where, for duplicates and --prune
+  std::set<std::string> languages{o.language};        // stemming languages in the index
+  if (!bulk) {
+    for (const auto& l : stored_languages(db)) languages.insert(l);
+  }
+  std::vector<Batch> pending(threads);
+  std::size_t articles = 0;
+  bool stop = false;
+  auto flush = [&](unsigned i) {
+    if (pending[i].empty()) return;
+    inboxes[i]->push(std::move(pending[i]));
+    pending[i] = Batch();
+    pending[i].reserve(kJobsPerBatch);
+  };
   auto sink = [&](InputItem&& item) -> bool {
+    if (failure.failed()) return false;
     Article& a = item.article;
     stats.bytes += item.bytes;
     ++articles;
     progress.update(articles, stats.bytes);
-    const std::string where = item.path + ":" + std::to_string(item.line);
     if (a.id.size() > 200) {
       // Counted as skipped by the caller, from the error count.
       diag.error(item.path, item.line, "id longer than 200 bytes; record skipped");
       return !o.fail_fast;
     }
-    auto [it, inserted] = seen.emplace(a.id, where);
-    if (!inserted) {
+    const std::string where = item.path + ":" + std::to_string(item.line);
+    auto [it, first_time] = seen.emplace(a.id, where);
+    if (!first_time) {
       diag.warning(item.path, item.line,
                    "duplicate id '" + a.id + "' (first at " + it->second + "); this one replaces it");
       it->second = where;
     }
-    const std::string id_term = std::string(schema::kPrefixId) + a.id;
-    const std::string hash = content_hash(a);
-    Xapian::PostingIterator p = db.postlist_begin(id_term);
-    const bool exists = p != db.postlist_end(id_term);
-    if (exists && db.get_document(*p, Xapian::DOC_ASSUME_VALID).get_value(schema::kSlotContentHash) ==
-                      hash) {
-      ++stats.unchanged;
-      return true;
+    if (!a.lang.empty() && !languages.count(a.lang) && Stemmer(a.lang).enabled()) {
+      languages.insert(a.lang);
     }
-    // replace_document on the unique id term makes every run idempotent: an article is
-    // added once and then replaced in place, never duplicated.
-    db.replace_document(id_term, builder.build(a, hash));
+    std::string hash = content_hash(a);
+    bool exists = !first_time;
+    if (snapshot && first_time) {
+      const std::string id_term = std::string(schema::kPrefixId) + a.id;
+      Xapian::PostingIterator p = snapshot->postlist_begin(id_term);
+      if (p != snapshot->postlist_end(id_term)) {
+        exists = true;
+        if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID).get_value(schema::kSlotContentHash) == hash) {
+          ++stats.unchanged;
+          return true;
+        }
+      }
+    }
     ++(exists ? stats.replaced : stats.added);
-    if (++pending >= o.batch_size) commit();
+    const unsigned shard = static_cast<unsigned>(std::hash<std::string>{}(a.id) % threads);
+    pending[shard].push_back(Job{std::move(a), std::move(hash)});
+    if (pending[shard].size() >= kJobsPerBatch) flush(shard);
     return true;
   };
 
-  try {
-    for (const InputFile& f : files) {
-      const std::size_t errors_before = diag.errors();
-      const bool whole_file_ok = read_input(f, diag, [&](InputItem&& item) {
-        if (!sink(std::move(item))) return false;
-        return !(o.fail_fast && diag.errors() > errors_before);
-      });
-      if (!whole_file_ok) {
-        ++stats.skipped;
-      } else {
-        // Bad records inside a readable file were reported and skipped one by one.
-        stats.skipped += diag.errors() - errors_before;
-      }
-      if (o.fail_fast && diag.errors() > 0) {
-        stop = true;
-        break;
-      }
+  for (const InputFile& f : files) {
+    const std::size_t errors_before = diag.errors();
+    const bool whole_file_ok = read_input(f, diag, [&](InputItem&& item) {
+      // A bad record before this one was reported but never reached the sink: stop
+      // before indexing anything after it.
+      if (o.fail_fast && diag.errors() > errors_before) return false;
+      return sink(std::move(item));
+    });
+    if (!whole_file_ok) {
+      ++stats.skipped;
+    } else {
+      // Bad records inside a readable file were reported and skipped one by one.
+      stats.skipped += diag.errors() - errors_before;
     }
-    if (analyzer.dropped_tokens() > 0) {
+    if ((o.fail_fast && run_errors() > 0) || failure.failed()) {
+      stop = true;
+      break;
+    }
+  }
+  for (unsigned i = 0; i < threads; ++i) {
+    flush(i);
+    inboxes[i]->close();
+  }
+  for (auto& t : pool) t.join();
+  to_writer.close();
+  if (writer_thread.joinable()) writer_thread.join();
+  progress.clear();
+
+  std::string language_list;
+  for (const auto& l : languages) language_list += (language_list.empty() ? "" : ",") + l;
+  try {
+    failure.rethrow();
+    if (dropped_tokens > 0) {
       diag.warning(o.index_dir, 0,
-                   std::to_string(analyzer.dropped_tokens()) + " token(s) longer than " +
+                   std::to_string(dropped_tokens.load()) + " token(s) longer than " +
                        std::to_string(kMaxTermBytes) + " bytes were not indexed");
     }
-    if (o.prune) {
-      if (diag.errors() > 0 || stop) {
-        // An unreadable input yields no ids; pruning now would delete its articles.
-        diag.warning(o.index_dir, 0, "--prune skipped because some inputs had errors");
-      } else {
-        std::vector<std::string> doomed;
-        const std::string prefix(schema::kPrefixId);
-        for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
-          if (!seen.count((*t).substr(prefix.size()))) doomed.push_back(*t);
-        }
-        for (const auto& term : doomed) db.delete_document(term);
-        stats.deleted = doomed.size();
+    if (bulk) {
+      // Merge the shards into a new index beside the old one, then swap directories: a
+      // reader sees the old index until the new one is complete.
+      Xapian::Database all;
+      for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
+      const fs::path target = fs::absolute(o.index_dir).lexically_normal();
+      const fs::path merged = temp.path / "merged";
+      all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
+      {
+        // compact() copies user metadata from the shards; make sure it is there.
+        Xapian::WritableDatabase m(merged.string(), Xapian::DB_OPEN);
+        write_identity(m, identity);
+        m.set_metadata(std::string(schema::kMetaLanguages), language_list);
+        m.commit();
+        stats.documents = m.get_doccount();
       }
+      sync_directory(merged);
+      db.close();  // releases the lock just before the swap
+      const fs::path old = temp.path / "old";
+      fs::rename(target, old);
+      fs::rename(merged, target);
+      sync_directory(target.parent_path());
+    } else {
+      if (o.prune) {
+        if (run_errors() > 0 || stop) {
+          // An unreadable input yields no ids; pruning now would delete its articles.
+          diag.warning(o.index_dir, 0, "--prune skipped because some inputs had errors");
+        } else {
+          std::vector<std::string> doomed;
+          const std::string prefix(schema::kPrefixId);
+          for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+            if (!seen.count((*t).substr(prefix.size()))) doomed.push_back(*t);
+          }
+          for (const auto& term : doomed) db.delete_document(term);
+          stats.deleted = doomed.size();
+        }
+      }
+      write_identity(db, identity);
+      db.set_metadata(std::string(schema::kMetaLanguages), language_list);
+      db.commit();
+      stats.documents = db.get_doccount();
+      db.close();
     }
-    commit();
   } catch (const Xapian::Error& e) {
-    progress.clear();
     // What was committed in earlier batches stays; the batch in flight is lost.
     throw FatalError(o.index_dir + ": error: " + e.get_description() +
                      " (the index keeps its last commit)");
+  } catch (const fs::filesystem_error& e) {
+    throw FatalError(o.index_dir + ": error: " + e.what());
   }
-  progress.clear();
   diag.set_before_print(nullptr, nullptr);
-  stats.errors = diag.errors();
-  stats.warnings = diag.warnings();
-  stats.documents = db.get_doccount();
-  db.close();
+  stats.errors = run_errors();
+  stats.warnings = diag.warnings() - warnings_at_start;
   stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return stats;
 }

@@ -20,6 +20,7 @@ struct IndexOptions {
   bool fail_fast = false;       // stop at the first bad input
   bool progress = false;        // draw a progress bar on stderr
   std::size_t batch_size = 1000;  // documents per commit
+  unsigned threads = 0;           // analysis/writer threads; 0 = one per core
 };
 
 struct IndexStats {

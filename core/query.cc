@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -67,7 +68,8 @@ class Lexer {
       } else if (c == '"') {
         quoted(lx);
       } else if ((c == '+' || c == '-') && i_ + 1 < q_.size() && !is_space(q_[i_ + 1]) &&
-                 q_[i_ + 1] != ')' && q_[i_ + 1] != '+' && q_[i_ + 1] != '-') {
+                 q_[i_ + 1] != ')') {
+        // `+-word` lexes as two operators, which the parser rejects: never guess.
         lx.type = c == '+' ? Lex::kPlus : Lex::kMinus;
         ++i_;
       } else {
@@ -174,8 +176,9 @@ enum class Mode { kDefault, kRequired, kExcluded };
 
 class Parser {
  public:
-  Parser(std::vector<Lexeme> lx, Analyzer& a, const Stemmer& s, const QueryOptions& o)
-      : lx_(std::move(lx)), analyzer_(a), stemmer_(s), opt_(o) {}
+  Parser(std::vector<Lexeme> lx, Analyzer& a, const std::vector<const Stemmer*>& s,
+         const QueryOptions& o)
+      : lx_(std::move(lx)), analyzer_(a), stemmers_(s), opt_(o) {}
 
   QueryNode parse() {
     if (peek().type == Lex::kEnd) throw QuerySyntaxError(1, "empty query");
@@ -243,6 +246,7 @@ class Parser {
       items.push_back(std::move(it));
     }
     if (items.empty()) {
+      if (peek().type == Lex::kRParen && depth_ == 0) throw QuerySyntaxError(peek().column, "unbalanced ')'");
       throw QuerySyntaxError(peek().column, peek().type == Lex::kRParen ? "empty group '()'"
                                                                          : "expected a word or phrase");
     }
@@ -255,7 +259,14 @@ class Parser {
       else optional.push_back(std::move(it.node));
     }
     QueryNode base;
-    if (!required.empty()) {
+    const bool only_filters_required =
+        !required.empty() && std::all_of(required.begin(), required.end(), is_filter);
+    if (only_filters_required && !optional.empty()) {
+      // `--any tag:x a b`: the filter selects, and at least one word must still match.
+      required.push_back(join(Kind::kOr, std::move(optional)));
+      optional.clear();
+      base = join(Kind::kAnd, std::move(required));
+    } else if (!required.empty()) {
       base = join(Kind::kAnd, std::move(required));
       if (!optional.empty()) {
         QueryNode maybe;
@@ -317,17 +328,18 @@ class Parser {
     if (peek().type != Lex::kNear) return left;
     QueryNode n;
     n.kind = Kind::kNear;
-    n.window = opt_.near_window;
     add_near_operand(n, left, lx_[pos_ > 0 ? pos_ - 1 : 0]);
+    unsigned explicit_window = 0;  // the widest NEAR/N of the chain, if any
     while (peek().type == Lex::kNear) {
       const Lexeme& op = next();
-      if (op.has_number) n.window = std::max(n.window, op.number);
+      if (op.has_number) explicit_window = std::max(explicit_window, op.number);
       if (peek().type != Lex::kWord && peek().type != Lex::kQuoted) {
         throw QuerySyntaxError(op.column, "NEAR needs a word after it");
       }
       QueryNode right = parse_primary();
       add_near_operand(n, right, op);
     }
+    n.window = explicit_window ? explicit_window : opt_.near_window;
     n.label = "NEAR/" + std::to_string(n.window);
     return n;
   }
@@ -339,7 +351,6 @@ class Parser {
     }
     near.prefix = operand.prefix;
     near.terms.insert(near.terms.end(), operand.terms.begin(), operand.terms.end());
-    near.stems.insert(near.stems.end(), operand.terms.size(), "");
   }
 
   QueryNode parse_primary() {
@@ -347,7 +358,10 @@ class Parser {
     switch (t.type) {
       case Lex::kLParen: {
         if (peek().type == Lex::kRParen) throw QuerySyntaxError(t.column, "empty group '()'");
+        if (peek().type == Lex::kEnd) throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
+        ++depth_;
         QueryNode n = parse_or();
+        --depth_;
         if (peek().type != Lex::kRParen) {
           throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
         }
@@ -428,10 +442,15 @@ class Parser {
       n.stems.push_back("");
       return n;
     }
-    for (const Token& tok : tokens) {
-      n.terms.push_back(tok.term);
-      // Quoted text is exact: no stems, as in Xapian's own query language.
-      n.stems.push_back(stemmed && !quoted && tokens.size() == 1 ? stemmer_(tok) : std::string());
+    for (const Token& tok : tokens) n.terms.push_back(tok.term);
+    // Quoted text is exact: no stems, as in Xapian's own query language.
+    if (stemmed && !quoted && tokens.size() == 1) {
+      for (const Stemmer* st : stemmers_) {
+        std::string s = (*st)(tokens[0]);
+        if (!s.empty() && std::find(n.stems.begin(), n.stems.end(), s) == n.stems.end()) {
+          n.stems.push_back(std::move(s));
+        }
+      }
     }
     if (tokens.size() == 1) {
       n.kind = Kind::kTerm;
@@ -448,8 +467,9 @@ class Parser {
   std::vector<Lexeme> lx_;
   std::size_t pos_ = 0;
   Analyzer& analyzer_;
-  const Stemmer& stemmer_;
+  const std::vector<const Stemmer*>& stemmers_;
   const QueryOptions& opt_;
+  int depth_ = 0;  // open parentheses
 };
 
 // ---------------------------------------------------------------------------- dates
@@ -534,11 +554,11 @@ QueryNode parse_date_filter(std::string_view v) {
   return n;
 }
 
-ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemmer& stemmer,
-                        const QueryOptions& options) {
+ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
+                        const std::vector<const Stemmer*>& stemmers, const QueryOptions& options) {
   ParsedQuery pq;
   pq.text = std::string(query);
-  Parser p(Lexer(query).run(), analyzer, stemmer, options);
+  Parser p(Lexer(query).run(), analyzer, stemmers, options);
   pq.root = p.parse();
   return pq;
 }
@@ -547,19 +567,21 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemme
 
 namespace {
 
-Xapian::Query term_query(const QueryNode& n, std::size_t i) {
-  Xapian::Query exact(n.prefix + n.terms[i]);
-  if (n.stems.size() <= i || n.stems[i].empty()) return exact;
+Xapian::Query term_query(const QueryNode& n) {
+  Xapian::Query exact(n.prefix + n.terms[0]);
+  if (n.stems.empty()) return exact;
   // A document with the exact word also has its stem, so it scores on both: exact matches
-  // rank above stem-only ones.
+  // rank above stem-only ones. The stems of several languages count as one term.
+  std::vector<Xapian::Query> stems;
+  for (const auto& s : n.stems) stems.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
   return Xapian::Query(Xapian::Query::OP_OR, exact,
-                       Xapian::Query(std::string(schema::kPrefixStem) + n.prefix + n.stems[i]));
+                       Xapian::Query(Xapian::Query::OP_SYNONYM, stems.begin(), stems.end()));
 }
 
 Xapian::Query build(const QueryNode& n, const QueryOptions& o) {
   switch (n.kind) {
     case Kind::kTerm:
-      return term_query(n, 0);
+      return term_query(n);
     case Kind::kPhrase:
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;
@@ -624,7 +646,7 @@ void describe(const QueryNode& n, std::string& out) {
     case Kind::kTerm:
       field();
       out += "\"" + n.terms[0] + "\"";
-      if (!n.stems[0].empty()) out += "|stem:" + n.stems[0];
+      for (const auto& s : n.stems) out += "|stem:" + s;
       return;
     case Kind::kPhrase:
     case Kind::kNear: {

@@ -41,7 +41,7 @@ struct QueryNode {
   Kind kind = Kind::kAll;
   std::string prefix;               // term prefix of the field ("" body, "S" title, ...)
   std::vector<std::string> terms;   // analysed terms (kTerm, kPhrase, kNear, kWildcard)
-  std::vector<std::string> stems;   // stem per term, "" when not stemmed
+  std::vector<std::string> stems;   // kTerm: its stems, one per index language (distinct)
   unsigned window = 0;
   std::string filter_term;          // kFilter: a boolean term, or empty for a date range
   std::string range_lo, range_hi;   // kFilter date range, "YYYYMMDD" ("" when open)
@@ -76,10 +76,14 @@ class ParsedQuery {
   std::vector<MatchItem> match_items() const;
 };
 
-// Throws QuerySyntaxError. `stemmer` stems query words (the index's default language
-// unless the user chose another).
-ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemmer& stemmer,
-                        const QueryOptions& options = {});
+// Throws QuerySyntaxError. Each plain query word is stemmed by every one of `stemmers`
+// (one per language in the index), since a document's stems come from its own language.
+ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
+                        const std::vector<const Stemmer*>& stemmers, const QueryOptions& options = {});
+inline ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemmer& stemmer,
+                               const QueryOptions& options = {}) {
+  return parse_query(query, analyzer, std::vector<const Stemmer*>{&stemmer}, options);
+}
 
 // Parses a date filter value: YYYY, YYYY-MM, YYYY-MM-DD, or a range A..B with either side
 // open. Returns a kFilter node; throws QuerySyntaxError (column relative to `value`).

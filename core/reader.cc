@@ -110,6 +110,20 @@ void set_date(Article& a, std::string_view value, const std::string& path, std::
 
 }  // namespace
 
+std::string file_id(const std::filesystem::path& file) {
+  // The same file gets the same id however its path was typed (relative, absolute, or
+  // through a directory argument): its canonical path relative to the current directory,
+  // or absolute when it lies outside.
+  std::error_code ec;
+  const fs::path abs = fs::weakly_canonical(fs::absolute(file, ec), ec);
+  const fs::path cwd = fs::current_path(ec);
+  if (!ec) {
+    const fs::path rel = abs.lexically_relative(fs::weakly_canonical(cwd, ec));
+    if (!ec && !rel.empty() && *rel.begin() != "..") return rel.generic_string();
+  }
+  return abs.generic_string();
+}
+
 std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagnostics& diag) {
   std::vector<InputFile> files;
   for (const std::string& p : paths) {
@@ -124,11 +138,7 @@ std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagno
       continue;
     }
     if (fs::is_directory(st)) {
-      // Ids of files below a directory are "<dir name>/<relative path>", stable whatever
-      // the current directory is.
       const fs::path root = fs::path(p);
-      std::string root_name = fs::weakly_canonical(root, ec).filename().string();
-      if (root_name.empty()) root_name = root.lexically_normal().filename().string();
       std::vector<InputFile> found;
       // Directory symlinks are not followed (the default), so a link loop cannot recurse.
       fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
@@ -150,8 +160,7 @@ std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagno
         if (!it->is_regular_file(fec)) continue;
         auto fmt = format_of(name);
         if (!fmt) continue;
-        const std::string rel = it->path().lexically_relative(root).generic_string();
-        found.push_back({it->path().string(), root_name + "/" + rel, *fmt,
+        found.push_back({it->path().string(), file_id(it->path()), *fmt,
                          static_cast<std::size_t>(it->file_size(fec))});
       }
       std::sort(found.begin(), found.end(),
@@ -162,7 +171,7 @@ std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagno
       // named so, text otherwise.
       auto fmt = format_of(p).value_or(InputFormat::kText);
       std::size_t size = static_cast<std::size_t>(fs::file_size(p, ec));
-      files.push_back({p, fs::path(p).lexically_normal().generic_string(), fmt, ec ? 0 : size});
+      files.push_back({p, file_id(p), fmt, ec ? 0 : size});
     }
   }
   return files;
@@ -184,11 +193,18 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
 
   // Seed format: optional whitespace, "date YYYY-MM-DD", whitespace, then the body.
   std::string_view lead = s.substr(std::min(s.size(), s.find_first_not_of(" \t\r\n")));
+  // Only when the word after "date" starts like a year, so that a plain text beginning
+  // with "date night ..." stays plain text.
+  std::string_view rest;
   if (lead.size() > 5 && lead.substr(0, 4) == "date" && (lead[4] == ' ' || lead[4] == '\t')) {
-    std::string_view rest = lead.substr(5);
+    rest = lead.substr(5);
     rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(" \t")));
+  }
+  const auto digit = [&](std::size_t i) { return i < rest.size() && rest[i] >= '0' && rest[i] <= '9'; };
+  if (digit(0) && digit(1) && digit(2) && digit(3)) {
     const std::size_t end = std::min(rest.size(), rest.find_first_of(" \t\r\n"));
-    set_date(out, rest.substr(0, end), path, 1, diag);
+    const std::size_t line_of_date = 1 + static_cast<std::size_t>(std::count(s.begin(), s.begin() + (rest.data() - s.data()), '\n'));
+    set_date(out, rest.substr(0, end), path, line_of_date, diag);
     out.body = std::string(trim(rest.substr(end)));
   } else {
     // Header block: "Key: value" lines up to the first blank line. A file whose first
@@ -294,7 +310,7 @@ std::string article_from_json(simdjson::dom::element root, Article& a, const std
     else if (key == "body") ok = string_field(v, key, a.body, error);
     else if (key == "lang" || key == "language") {
       ok = string_field(v, key, a.lang, error);
-      a.lang = lower(a.lang);
+      a.lang = lower(trim(a.lang));
     } else if (key == "date") {
       std::string date;
       ok = string_field(v, key, date, error);
@@ -331,6 +347,7 @@ void read_json_lines(std::string_view data, const std::string& path, Diagnostics
                      const std::function<bool(InputItem&&)>& sink) {
   // The DOM parser picks the fastest kernel for this CPU at run time (the On-Demand API
   // would be fixed to the build's target).
+  if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);  // BOM
   simdjson::dom::parser parser;
   std::string buf;
   std::size_t pos = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -23,10 +24,13 @@ enum class InputFormat { kText, kJsonLines };
 
 struct InputFile {
   std::string path;     // filesystem path ("-" for stdin)
-  std::string id_base;  // stable name used to derive ids of text files
+  std::string id_base;  // file_id(): the id of a text file without an `ID:` header
   InputFormat format;
   std::size_t size = 0;  // bytes on disk (0 when unknown)
 };
+
+// The id of an article file without an `ID:` header (see reader.cc).
+std::string file_id(const std::filesystem::path& file);
 
 // Expands files and directories (recursively, sorted, hidden entries skipped; only
 // .txt, .jsonl, .ndjson and their .gz forms inside directories) into input files.

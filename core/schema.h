@@ -38,6 +38,8 @@ inline constexpr Xapian::valueno kSlotContentHash = 1;  // 16 hex digits, see co
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";
 inline constexpr std::string_view kMetaAnalyzer = "oly.analyzer";
 inline constexpr std::string_view kMetaDefaultLanguage = "oly.default_language";
+// Comma-separated stemming languages of the indexed articles; queries are stemmed in each.
+inline constexpr std::string_view kMetaLanguages = "oly.languages";
 
 // Positions: each positional field starts this far past the previous one, so that a
 // phrase or NEAR query can never match across a field boundary.

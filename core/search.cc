@@ -1,5 +1,6 @@
 #include "search.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "diagnostics.h"
@@ -25,9 +26,21 @@ Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
   std::string lang = stored_identity(db_).default_language;
   if (lang.empty()) lang = "en";
   stemmers_.emplace(lang);
-  const std::string qlang = opt_.language.empty() ? lang : opt_.language;
-  if (!Stemmer::known(qlang)) throw FatalError("error: no stemmer for language '" + qlang + "'");
-  query_stemmer_.emplace(qlang);
+  // Query words are stemmed in every language the index holds, because each article's
+  // stems come from its own language; --language narrows that to one.
+  std::vector<std::string> langs;
+  if (!opt_.language.empty()) {
+    if (!Stemmer::known(opt_.language)) {
+      throw FatalError("error: no stemmer for language '" + opt_.language + "'");
+    }
+    langs.push_back(opt_.language);
+  } else {
+    langs.push_back(lang);
+    for (const auto& l : stored_languages(db_)) {
+      if (std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
+    }
+  }
+  for (const auto& l : langs) query_stemmers_.emplace_back(l);
 
   if (!opt_.since.empty() || !opt_.until.empty()) {
     try {
@@ -57,7 +70,9 @@ SearchResult Searcher::run(const std::string& query) {
   const auto started = std::chrono::steady_clock::now();
   QueryOptions qo;
   qo.match_any = opt_.match_any;
-  ParsedQuery pq = parse_query(query, analyzer_, *query_stemmer_, qo);
+  std::vector<const Stemmer*> stemmers;
+  for (const auto& s : query_stemmers_) stemmers.push_back(&s);
+  ParsedQuery pq = parse_query(query, analyzer_, stemmers, qo);
   if (date_bounds_) {
     QueryNode both;
     both.kind = QueryNode::Kind::kAnd;

@@ -68,7 +68,7 @@ class Searcher {
   Xapian::Database db_;
   Analyzer analyzer_;
   std::optional<StemmerCache> stemmers_;
-  std::optional<Stemmer> query_stemmer_;
+  std::vector<Stemmer> query_stemmers_;  // one per language of the index (or --language)
   std::optional<QueryNode> date_bounds_;
 };
 

@@ -59,11 +59,13 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
     auto word = [&](std::size_t i) { out.push_back({tokens_[i].begin, tokens_[i].end, item_no}); };
     switch (it.kind) {
       case Kind::kTerm: {
-        const std::string& want_stem = it.stems.empty() ? std::string() : it.stems[0];
+        auto stem_matches = [&](const Token& t) {
+          if (it.stems.empty()) return false;
+          const std::string& s = stem_of(t);
+          return !s.empty() && std::find(it.stems.begin(), it.stems.end(), s) != it.stems.end();
+        };
         for (std::size_t i = 0; i < n; ++i) {
-          if (tokens_[i].term == it.terms[0] || (!want_stem.empty() && stem_of(tokens_[i]) == want_stem)) {
-            word(i);
-          }
+          if (tokens_[i].term == it.terms[0] || stem_matches(tokens_[i])) word(i);
         }
         break;
       }
@@ -187,54 +189,74 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     return pos;
   };
 
-  for (std::size_t f = 0; f < o.fragments; ++f) {
-    std::size_t best = matches.size();
-    std::size_t best_score = 0;
-    std::size_t best_last = 0;
-    for (std::size_t a = 0; a < matches.size(); ++a) {
-      if (used[a]) continue;
-      const std::size_t limit = advance_chars(text, matches[a].begin, length);
-      std::set<uint32_t> items;
-      std::size_t count = 0, last = a;
-      bool overlaps = false;
-      for (const Window& w : chosen) {
-        if (matches[a].begin < w.end && limit > w.begin) overlaps = true;
-      }
-      if (overlaps) continue;
-      for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) {
-        items.insert(matches[b].item);
-        ++count;
-        last = b;
-      }
-      if (count == 0) {  // a single match longer than the fragment
-        items.insert(matches[a].item);
-        count = 1;
-      }
-      // Distinct query items first (a fragment with both words beats one with one word
-      // twice), then the number of matches.
-      const std::size_t score = items.size() * 1000 + count;
-      if (score > best_score) {
-        best_score = score;
-        best = a;
-        best_last = last;
-      }
-    }
-    if (best == matches.size()) break;
-    // Centre the matches: give the context before them half of the spare room.
-    const std::size_t span_begin = matches[best].begin;
-    const std::size_t span_end = std::max(matches[best].end, matches[best_last].end);
+  // The final window for a fragment anchored at match `a`: the matches that fit within
+  // `length` characters from it, centred, with the spare room given to the context on
+  // whichever side has text.
+  auto window_for = [&](std::size_t a, std::size_t& last) {
+    const std::size_t limit = advance_chars(text, matches[a].begin, length);
+    last = a;
+    for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
+    const std::size_t span_begin = matches[a].begin;
+    const std::size_t span_end = std::max(matches[a].end, matches[last].end);
     const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
     const std::size_t spare = length > span_chars ? length - span_chars : 0;
+    const std::size_t chars_before = count_chars(text.substr(0, span_begin));
+    const std::size_t chars_after = count_chars(text.substr(span_end));
+    std::size_t back = spare / 2;
+    if (chars_after < spare - back) back = spare - chars_after;
+    back = std::min(back, chars_before);
     std::size_t begin = span_begin;
-    for (std::size_t back = spare / 2; back > 0 && begin > 0; --back) {
+    for (; back > 0 && begin > 0; --back) {
       --begin;
       while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
     }
     begin = std::min(snap_begin(begin), span_begin);
     const std::size_t end = snap_end(advance_chars(text, begin, length), span_end);
-    chosen.push_back({begin, end});
+    return Window{begin, end};
+  };
+
+  std::set<uint32_t> shown;  // query items already in a chosen fragment
+  for (std::size_t f = 0; f < o.fragments; ++f) {
+    std::size_t best = matches.size();
+    std::size_t best_score = 0;
+    Window best_window{0, 0};
+    for (std::size_t a = 0; a < matches.size(); ++a) {
+      if (used[a]) continue;
+      std::size_t last = a;
+      const Window w = window_for(a, last);
+      bool overlaps = false;
+      for (const Window& c : chosen) {
+        if (w.begin < c.end && w.end > c.begin) overlaps = true;
+      }
+      if (overlaps) continue;
+      std::set<uint32_t> items, fresh;
+      std::size_t count = 0;
+      for (std::size_t m = 0; m < matches.size(); ++m) {
+        if (matches[m].begin < w.begin || matches[m].end > w.end) continue;
+        items.insert(matches[m].item);
+        if (!shown.count(matches[m].item)) fresh.insert(matches[m].item);
+        ++count;
+      }
+      if (count == 0) {  // a single match longer than the fragment
+        items.insert(matches[a].item);
+        count = 1;
+      }
+      // Query items not shown yet first (a second fragment should show other words), then
+      // distinct items (both words beat one word twice), then the number of matches.
+      const std::size_t score = fresh.size() * 1000000 + items.size() * 1000 + count;
+      if (score > best_score) {
+        best_score = score;
+        best = a;
+        best_window = w;
+      }
+    }
+    if (best == matches.size()) break;
+    chosen.push_back(best_window);
     for (std::size_t m = 0; m < matches.size(); ++m) {
-      if (matches[m].begin >= begin && matches[m].end <= end) used[m] = true;
+      if (matches[m].begin >= best_window.begin && matches[m].end <= best_window.end) {
+        used[m] = true;
+        shown.insert(matches[m].item);
+      }
     }
   }
   if (chosen.empty()) {

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_flag("--prune", opt.prune, "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
   app.add_flag("--fail-fast", opt.fail_fast, "Stop at the first bad input (what was read is kept)");
+  app.add_option("-j,--threads", opt.threads, "Worker threads (default: one per core)")
+      ->check(CLI::Range(0, 64));
   app.add_option("--batch-size", opt.batch_size, "Documents per commit")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
