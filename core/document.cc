@@ -26,6 +26,10 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
   Xapian::Document doc;
   const Stemmer& stem = stemmers_.get(a.lang);
   Xapian::termpos pos = 1;
+  new_pairs_.clear();
+  std::string seen_key = stem.language();
+  seen_key += '\0';
+  const std::size_t seen_prefix = seen_key.size();
 
   for (const schema::Field& f : schema::kFields) {
     switch (f.kind) {
@@ -37,19 +41,31 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
         const bool is_title = f.name == "title";
         const bool stemmed = f.kind == FieldKind::kText;
         for (const Token& t : tokens_) {
-          doc.add_posting(with_prefix(f.prefix, t.term), t.position);
+          std::string term = with_prefix(f.prefix, t.term);
+          doc.add_posting(term, t.position);
           // Title words also count as body-space words, with a higher wdf, so that an
           // unfielded query matches titles and ranks them first.
           if (is_title) doc.add_posting(t.term, t.position, schema::kTitleBoost);
-          if (!stemmed) continue;
+          if (!stemmed || !stem.enabled() || t.kind != TokenKind::kLetter) continue;
+          // Stems are not terms of the document: a query word expands, through the
+          // synonym table, to every indexed word with its stem. That halves the postings
+          // Xapian has to write, and exact words keep their positions for phrases.
+          seen_key.resize(seen_prefix);
+          seen_key += term;
+          if (!stemmed_.insert(seen_key).second) continue;
           std::string s = stem(t);
           if (s.empty()) continue;
-          // Stems carry no positions: phrases use the exact terms.
-          std::string zf(schema::kPrefixStem);
-          zf += f.prefix;
-          zf += s;
-          doc.add_term(zf);
-          if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
+          std::string key(schema::kPrefixStem);
+          key += f.prefix;
+          key += s;
+          new_pairs_.push_back({std::move(key), std::move(term)});
+          if (is_title) {
+            seen_key.resize(seen_prefix);
+            seen_key += t.term;
+            if (stemmed_.insert(seen_key).second) {
+              new_pairs_.push_back({with_prefix(schema::kPrefixStem, s), t.term});
+            }
+          }
         }
         // The gap keeps phrases from matching across the end of one field and the start
         // of the next.

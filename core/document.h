@@ -5,6 +5,8 @@
 
 #include <map>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "analyzer.h"
 #include "article.h"
@@ -24,6 +26,13 @@ class StemmerCache {
   std::map<std::string, Stemmer> cache_;
 };
 
+// A stem and one word that has it: the index's synonym table maps "Z" + field prefix +
+// stem to each prefixed word, and a query word expands to all words sharing its stem.
+struct StemPair {
+  std::string key;   // e.g. "Zrun", "ZSrun"
+  std::string term;  // e.g. "running", "Srunning"
+};
+
 class DocumentBuilder {
  public:
   DocumentBuilder(Analyzer& analyzer, StemmerCache& stemmers)
@@ -32,10 +41,16 @@ class DocumentBuilder {
   // `hash` is stored in schema::kSlotContentHash (see content_hash()).
   Xapian::Document build(const Article& a, const std::string& hash);
 
+  // Stem pairs first met by this builder in the last build(): the caller adds them to the
+  // index's synonym table. Each word is stemmed once per builder and language.
+  const std::vector<StemPair>& new_stem_pairs() const { return new_pairs_; }
+
  private:
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
   std::vector<Token> tokens_;  // reused between documents
+  std::unordered_set<std::string> stemmed_;  // language + '\0' + prefixed word
+  std::vector<StemPair> new_pairs_;
 };
 
 }  // namespace oly

@@ -1,6 +1,10 @@
 #include "indexing.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <cerrno>
+#include <cstring>
 #include <fmt/format.h>
 #include <unistd.h>
 #include <xapian.h>
@@ -97,13 +101,25 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
   if (fs::exists(o.index_dir, ec) && !fs::is_directory(o.index_dir, ec)) {
     throw FatalError(o.index_dir + ": error: index path exists and is not a directory");
   }
+  const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(o.wait_seconds));
   try {
-    const int action = o.recreate ? Xapian::DB_CREATE_OR_OVERWRITE : Xapian::DB_CREATE_OR_OPEN;
-    return Xapian::WritableDatabase(o.index_dir, action | Xapian::DB_BACKEND_GLASS);
+    // Bulk builds write their own shards; the index itself is only opened here to hold
+    // the lock, so it is never overwritten in place (--recreate swaps a new one in).
+    for (;;) {
+      try {
+        return Xapian::WritableDatabase(o.index_dir,
+                                        Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+      } catch (const Xapian::DatabaseLockError&) {
+        if (Clock::now() >= give_up) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
   } catch (const Xapian::DatabaseLockError&) {
-    throw FatalError(o.index_dir +
-                     ": error: the index is locked by another indexer; wait for it to finish "
-                     "and run again");
+    throw FatalError(o.index_dir + ": error: the index is locked by another indexer" +
+                     (o.wait_seconds > 0 ? " (waited " + fmt::format("{:g}", o.wait_seconds) + " s)"
+                                         : std::string()) +
+                     "; wait for it to finish, or pass --wait SECONDS");
   } catch (const Xapian::Error& e) {
     throw FatalError(o.index_dir + ": error: cannot open the index for writing: " +
                      e.get_description());
@@ -184,6 +200,19 @@ struct TempDir {
   }
 };
 
+// Removes scratch directories left by bulk builds whose process is gone (a crash or
+// SIGKILL skips our own clean-up).
+void remove_stale_builds(const std::filesystem::path& dir, const std::string& stem) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.compare(0, stem.size(), stem) != 0) continue;
+    const long pid = std::strtol(name.c_str() + stem.size(), nullptr, 10);
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+    std::filesystem::remove_all(e.path(), ec);
+  }
+}
+
 // fsync every file of a directory, then the directory itself, so a rename that follows
 // publishes complete data.
 void sync_directory(const std::filesystem::path& dir) {
@@ -203,6 +232,13 @@ void sync_directory(const std::filesystem::path& dir) {
     ::close(fd);
   }
 }
+
+// A built document on its way to the update-mode writer.
+struct Built {
+  std::string id_term;
+  Xapian::Document doc;
+  std::vector<StemPair> stem_pairs;
+};
 
 using Batch = std::vector<Job>;
 constexpr std::size_t kJobsPerBatch = 32;  // fewer queue hand-offs
@@ -263,7 +299,9 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   std::vector<std::string> shard_paths;
   if (bulk) {
     const fs::path target = fs::absolute(o.index_dir).lexically_normal();
-    temp.path = target.parent_path() / ("." + target.filename().string() + ".build-" + std::to_string(getpid()));
+    const std::string stem = "." + target.filename().string() + ".build-";
+    remove_stale_builds(target.parent_path(), stem);
+    temp.path = target.parent_path() / (stem + std::to_string(getpid()));
     fs::remove_all(temp.path);
     fs::create_directories(temp.path);
     for (unsigned i = 0; i < threads; ++i) shard_paths.push_back((temp.path / ("shard" + std::to_string(i))).string());
@@ -272,7 +310,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   Failure failure;
   std::vector<std::unique_ptr<Channel<Batch>>> inboxes;
   for (unsigned i = 0; i < threads; ++i) inboxes.push_back(std::make_unique<Channel<Batch>>(8));
-  Channel<std::vector<std::pair<std::string, Xapian::Document>>> to_writer(16);
+  Channel<std::vector<Built>> to_writer(16);
   std::atomic<std::size_t> dropped_tokens{0};
 
   auto worker = [&](unsigned index) {
@@ -290,7 +328,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
                       Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
         write_identity(*shard, identity);
       }
-      std::vector<std::pair<std::string, Xapian::Document>> out;
+      std::vector<Built> out;
       Batch batch;
       while (inboxes[index]->pop(batch)) {
         if (failure.failed()) continue;  // drain so the reader never blocks
@@ -298,6 +336,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
           std::string id_term = std::string(schema::kPrefixId) + job.article.id;
           Xapian::Document doc = builder.build(job.article, job.hash);
           if (shard) {
+            for (const StemPair& p : builder.new_stem_pairs()) shard->add_synonym(p.key, p.term);
             // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
             if (in_shard.insert(job.article.id).second) shard->add_document(doc);
             else shard->replace_document(id_term, doc);
@@ -306,7 +345,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
               pending = 0;
             }
           } else {
-            out.emplace_back(std::move(id_term), std::move(doc));
+            out.push_back({std::move(id_term), std::move(doc), builder.new_stem_pairs()});
           }
         }
         if (!out.empty()) {
@@ -325,17 +364,18 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   };
 
   // Update mode's single writer. Explicit commits: one per batch bounds what a crash can
-  // cost to the batch in flight (every earlier batch is durable), and ~1,000 documents
+  // cost to the batch in flight (every earlier batch is durable), and a few hundred documents
   // flush faster than Xapian's default threshold of 10,000 (bench/README.md).
   auto writer = [&] {
     try {
       std::size_t pending = 0;
-      std::vector<std::pair<std::string, Xapian::Document>> docs;
+      std::vector<Built> docs;
       while (to_writer.pop(docs)) {
         if (failure.failed()) continue;
-        for (auto& [term, doc] : docs) {
+        for (Built& b : docs) {
+          for (const StemPair& p : b.stem_pairs) db.add_synonym(p.key, p.term);
           // replace_document on the unique id term keeps every run idempotent.
-          db.replace_document(term, doc);
+          db.replace_document(b.id_term, b.doc);
           if (++pending >= o.batch_size) {
             db.commit();
             pending = 0;
@@ -463,9 +503,12 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
       }
       sync_directory(merged);
       db.close();  // releases the lock just before the swap
-      const fs::path old = temp.path / "old";
-      fs::rename(target, old);
-      fs::rename(merged, target);
+      // One atomic step: readers see either the old index or the new one, and a crash
+      // leaves one of them in place.
+      if (::renameat2(AT_FDCWD, merged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+        throw FatalError(o.index_dir + ": error: cannot swap in the new index: " +
+                         std::strerror(errno));
+      }
       sync_directory(target.parent_path());
     } else {
       if (o.prune) {

@@ -567,21 +567,33 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
 
 namespace {
 
-Xapian::Query term_query(const QueryNode& n) {
+Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
   Xapian::Query exact(n.prefix + n.terms[0]);
   if (n.stems.empty()) return exact;
-  // A document with the exact word also has its stem, so it scores on both: exact matches
-  // rank above stem-only ones. The stems of several languages count as one term.
-  std::vector<Xapian::Query> stems;
-  for (const auto& s : n.stems) stems.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
+  // Every word sharing a stem of the query word (in any language of the index), as one
+  // BM25 term; the exact word scores again on its own, so exact matches rank above
+  // stem-only ones.
+  std::vector<std::string> words;
+  for (const auto& s : n.stems) {
+    const std::string key = std::string(schema::kPrefixStem) + n.prefix + s;
+    if (!db) {
+      words.push_back(key);
+      continue;
+    }
+    for (auto w = db->synonyms_begin(key); w != db->synonyms_end(key); ++w) {
+      if (std::find(words.begin(), words.end(), *w) == words.end()) words.push_back(*w);
+    }
+  }
+  if (words.empty()) return exact;
+  std::vector<Xapian::Query> parts(words.begin(), words.end());
   return Xapian::Query(Xapian::Query::OP_OR, exact,
-                       Xapian::Query(Xapian::Query::OP_SYNONYM, stems.begin(), stems.end()));
+                       Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end()));
 }
 
-Xapian::Query build(const QueryNode& n, const QueryOptions& o) {
+Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
-      return term_query(n);
+      return term_query(n, db);
     case Kind::kPhrase:
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;
@@ -595,7 +607,7 @@ Xapian::Query build(const QueryNode& n, const QueryOptions& o) {
     case Kind::kFilter: {
       Xapian::Query q;
       if (!n.children.empty()) {
-        q = build(n.children[0], o);
+        q = build(n.children[0], o, db);
       } else if (!n.filter_term.empty()) {
         q = Xapian::Query(n.filter_term);
       } else if (n.range_hi.empty()) {
@@ -615,7 +627,7 @@ Xapian::Query build(const QueryNode& n, const QueryOptions& o) {
     case Kind::kAndNot:
     case Kind::kAndMaybe: {
       std::vector<Xapian::Query> parts;
-      for (const auto& c : n.children) parts.push_back(build(c, o));
+      for (const auto& c : n.children) parts.push_back(build(c, o, db));
       const auto op = n.kind == Kind::kAnd      ? Xapian::Query::OP_AND
                       : n.kind == Kind::kOr     ? Xapian::Query::OP_OR
                       : n.kind == Kind::kAndNot ? Xapian::Query::OP_AND_NOT
@@ -713,7 +725,9 @@ void collect(const QueryNode& n, std::vector<MatchItem>& out) {
 
 }  // namespace
 
-Xapian::Query ParsedQuery::to_xapian(const QueryOptions& o) const { return build(root, o); }
+Xapian::Query ParsedQuery::to_xapian(const QueryOptions& o, const Xapian::Database* db) const {
+  return build(root, o, db);
+}
 
 std::string ParsedQuery::describe() const {
   std::string out;

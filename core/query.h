@@ -69,7 +69,9 @@ class ParsedQuery {
   QueryNode root;
   std::string text;  // the query as given
 
-  Xapian::Query to_xapian(const QueryOptions& o = {}) const;
+  // With `db`, each stem expands to the indexed words that have it (the synonym table,
+  // see DocumentBuilder::new_stem_pairs); without, it stays a "Z" stem term.
+  Xapian::Query to_xapian(const QueryOptions& o = {}, const Xapian::Database* db = nullptr) const;
   // A one-line reading of the query: terms after analysis, stems, phrases, filters.
   std::string describe() const;
   // Positive items (not under NOT, not filters) for highlighting.

@@ -17,12 +17,14 @@ namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
 // version is refused at open (see core/identity.h).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // 2: stems in the synonym table
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";       // unique article id, boolean
 inline constexpr std::string_view kPrefixTitle = "S";    // title words, positional
-inline constexpr std::string_view kPrefixStem = "Z";     // stem marker, put before the field prefix
+// Stem marker, put before the field prefix. Stems are keys of the synonym table (listing
+// the indexed words that have the stem), not document terms.
+inline constexpr std::string_view kPrefixStem = "Z";
 inline constexpr std::string_view kPrefixTag = "K";      // whole folded tag, boolean
 inline constexpr std::string_view kPrefixLang = "L";     // ISO 639-1 code, boolean
 inline constexpr std::string_view kPrefixSource = "XSRC";  // source words, positional

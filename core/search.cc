@@ -84,7 +84,7 @@ SearchResult Searcher::run(const std::string& query) {
   SearchResult r;
   r.query = query;
   r.understood = pq.describe();
-  const Xapian::Query xq = pq.to_xapian(qo);
+  const Xapian::Query xq = pq.to_xapian(qo, &db_);
   r.xapian = xq.get_description();
 
   Xapian::Enquire enquire(db_);

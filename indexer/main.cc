@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--prune", opt.prune, "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
+  app.add_option("--wait", opt.wait_seconds,
+                 "If another indexer holds the lock, wait up to SECONDS for it")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--fail-fast", opt.fail_fast, "Stop at the first bad input (what was read is kept)");
   app.add_option("-j,--threads", opt.threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(0, 64));
