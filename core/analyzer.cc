@@ -28,19 +28,30 @@ bool is_diacritic(UChar32 c) {
 // Latin letters whose "accent" is not a combining mark, so NFD cannot strip it.
 const char16_t* latin_extra(UChar32 c) {
   switch (c) {
-    case 0x00F8: return u"o";   // ø
-    case 0x0111: return u"d";   // đ
-    case 0x0142: return u"l";   // ł
-    case 0x00E6: return u"ae";  // æ
-    case 0x0153: return u"oe";  // œ
-    case 0x00F0: return u"d";   // ð
-    case 0x00FE: return u"th";  // þ
-    case 0x0127: return u"h";   // ħ
-    case 0x0131: return u"i";   // dotless ı
-    case 0x2019:                // ’ right single quotation mark
-    case 0x02BC:                // ʼ modifier letter apostrophe
-    case 0xFF07: return u"'";   // ＇ fullwidth apostrophe
-    default: return nullptr;
+    case 0x00F8:
+      return u"o";  // ø
+    case 0x0111:
+      return u"d";  // đ
+    case 0x0142:
+      return u"l";  // ł
+    case 0x00E6:
+      return u"ae";  // æ
+    case 0x0153:
+      return u"oe";  // œ
+    case 0x00F0:
+      return u"d";  // ð
+    case 0x00FE:
+      return u"th";  // þ
+    case 0x0127:
+      return u"h";  // ħ
+    case 0x0131:
+      return u"i";  // dotless ı
+    case 0x2019:    // ’ right single quotation mark
+    case 0x02BC:    // ʼ modifier letter apostrophe
+    case 0xFF07:
+      return u"'";  // ＇ fullwidth apostrophe
+    default:
+      return nullptr;
   }
 }
 

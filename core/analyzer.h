@@ -25,10 +25,10 @@ namespace oly {
 enum class TokenKind : uint8_t { kLetter, kNumber, kKana, kIdeographic };
 
 struct Token {
-  std::string term;         // folded form: NFKC case fold, diacritics removed
-  Xapian::termpos position; // 1-based word position within the analysed text
-  uint32_t begin;           // byte offset of the word in the original text
-  uint32_t end;             // byte offset one past the word
+  std::string term;          // folded form: NFKC case fold, diacritics removed
+  Xapian::termpos position;  // 1-based word position within the analysed text
+  uint32_t begin;            // byte offset of the word in the original text
+  uint32_t end;              // byte offset one past the word
   TokenKind kind;
 };
 

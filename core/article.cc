@@ -95,7 +95,8 @@ bool parse_int(std::string_view s, std::size_t pos, std::size_t len, int& out) {
 std::optional<std::string> normalize_date(std::string_view s) {
   using namespace std::chrono;
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   int y, m, d;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-' || !parse_int(s, 0, 4, y) ||
       !parse_int(s, 5, 2, m) || !parse_int(s, 8, 2, d)) {

@@ -35,7 +35,9 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
     switch (f.kind) {
       case FieldKind::kText:
       case FieldKind::kTextFilter: {
-        const std::string& text = f.name == "title" ? a.title : f.name == "body" ? a.body : a.source;
+        const std::string& text = f.name == "title"  ? a.title
+                                  : f.name == "body" ? a.body
+                                                     : a.source;
         tokens_.clear();
         const Xapian::termpos next = analyzer_.tokenize(text, pos, tokens_);
         const bool is_title = f.name == "title";

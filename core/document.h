@@ -48,7 +48,7 @@ class DocumentBuilder {
  private:
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
-  std::vector<Token> tokens_;  // reused between documents
+  std::vector<Token> tokens_;                // reused between documents
   std::unordered_set<std::string> stemmed_;  // language + '\0' + prefixed word
   std::vector<StemPair> new_pairs_;
 };

@@ -1,28 +1,28 @@
 #include "indexing.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <stdio.h>
-#include <cerrno>
-#include <cstring>
-#include <fmt/format.h>
 #include <unistd.h>
 #include <xapian.h>
+#include <cerrno>
+#include <cstring>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <iostream>
-#include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
-#include <set>
 
 #include "analyzer.h"
 #include "document.h"
@@ -121,8 +121,8 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
                                          : std::string()) +
                      "; wait for it to finish, or pass --wait SECONDS");
   } catch (const Xapian::Error& e) {
-    throw FatalError(o.index_dir + ": error: cannot open the index for writing: " +
-                     e.get_description());
+    throw FatalError(o.index_dir +
+                     ": error: cannot open the index for writing: " + e.get_description());
   }
 }
 
@@ -264,8 +264,8 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
     const IndexIdentity stored = stored_identity(db);
     if (!stored.default_language.empty() && stored.default_language != o.language) {
       throw FatalError(o.index_dir + ": error: the index's default language is '" +
-                       stored.default_language + "', not '" + o.language +
-                       "'; pass --language " + stored.default_language + " or --recreate");
+                       stored.default_language + "', not '" + o.language + "'; pass --language " +
+                       stored.default_language + " or --recreate");
     }
   }
   const IndexIdentity identity = current_identity(o.language);
@@ -304,7 +304,8 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
     temp.path = target.parent_path() / (stem + std::to_string(getpid()));
     fs::remove_all(temp.path);
     fs::create_directories(temp.path);
-    for (unsigned i = 0; i < threads; ++i) shard_paths.push_back((temp.path / ("shard" + std::to_string(i))).string());
+    for (unsigned i = 0; i < threads; ++i)
+      shard_paths.push_back((temp.path / ("shard" + std::to_string(i))).string());
   }
 
   Failure failure;
@@ -338,8 +339,10 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
           if (shard) {
             for (const StemPair& p : builder.new_stem_pairs()) shard->add_synonym(p.key, p.term);
             // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
-            if (in_shard.insert(job.article.id).second) shard->add_document(doc);
-            else shard->replace_document(id_term, doc);
+            if (in_shard.insert(job.article.id).second)
+              shard->add_document(doc);
+            else
+              shard->replace_document(id_term, doc);
             if (++pending >= o.batch_size) {
               shard->commit();
               pending = 0;
@@ -421,8 +424,9 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
     const std::string where = item.path + ":" + std::to_string(item.line);
     auto [it, first_time] = seen.emplace(a.id, where);
     if (!first_time) {
-      diag.warning(item.path, item.line,
-                   "duplicate id '" + a.id + "' (first at " + it->second + "); this one replaces it");
+      diag.warning(
+          item.path, item.line,
+          "duplicate id '" + a.id + "' (first at " + it->second + "); this one replaces it");
       it->second = where;
     }
     if (!a.lang.empty() && !languages.count(a.lang) && Stemmer(a.lang).enabled()) {
@@ -435,7 +439,8 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
       Xapian::PostingIterator p = snapshot->postlist_begin(id_term);
       if (p != snapshot->postlist_end(id_term)) {
         exists = true;
-        if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID).get_value(schema::kSlotContentHash) == hash) {
+        if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID)
+                .get_value(schema::kSlotContentHash) == hash) {
           ++stats.unchanged;
           return true;
         }
@@ -506,8 +511,8 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
       // One atomic step: readers see either the old index or the new one, and a crash
       // leaves one of them in place.
       if (::renameat2(AT_FDCWD, merged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
-        throw FatalError(o.index_dir + ": error: cannot swap in the new index: " +
-                         std::strerror(errno));
+        throw FatalError(o.index_dir +
+                         ": error: cannot swap in the new index: " + std::strerror(errno));
       }
       sync_directory(target.parent_path());
     } else {

@@ -14,14 +14,14 @@ namespace oly {
 struct IndexOptions {
   std::string index_dir;
   std::vector<std::string> inputs;
-  std::string language = "en";  // default stemming language for articles without `lang`
-  bool prune = false;           // delete indexed articles not seen in this run
-  bool recreate = false;        // start from an empty index
-  bool fail_fast = false;       // stop at the first bad input
-  bool progress = false;        // draw a progress bar on stderr
-  std::size_t batch_size = 300;   // documents per commit (bench/: 200-500 is fastest)
-  unsigned threads = 0;           // analysis/writer threads; 0 = one per core
-  double wait_seconds = 0;        // how long to wait for another indexer's lock
+  std::string language = "en";   // default stemming language for articles without `lang`
+  bool prune = false;            // delete indexed articles not seen in this run
+  bool recreate = false;         // start from an empty index
+  bool fail_fast = false;        // stop at the first bad input
+  bool progress = false;         // draw a progress bar on stderr
+  std::size_t batch_size = 300;  // documents per commit (bench/: 200-500 is fastest)
+  unsigned threads = 0;          // analysis/writer threads; 0 = one per core
+  double wait_seconds = 0;       // how long to wait for another indexer's lock
 };
 
 struct IndexStats {

@@ -19,9 +19,10 @@ void write_analysis(std::ostream& out, std::string_view text, const std::string&
   for (const Token& t : analyzer.tokenize(text)) {
     const std::string s = stem(t);
     if (json) {
-      nlohmann::ordered_json j{{"term", t.term},   {"stem", s},        {"position", t.position},
-                               {"begin", t.begin}, {"end", t.end},
-                               {"text", std::string(text.substr(t.begin, t.end - t.begin))}};
+      nlohmann::ordered_json j{
+          {"term", t.term},         {"stem", s},
+          {"position", t.position}, {"begin", t.begin},
+          {"end", t.end},           {"text", std::string(text.substr(t.begin, t.end - t.begin))}};
       out << j.dump() << '\n';
     } else {
       out << t.term << '\t' << s << '\t' << t.position << '\t' << t.begin << '\t' << t.end << '\n';

@@ -39,8 +39,10 @@ void print_text(std::ostream& out, const SearchResult& r, bool color) {
   for (const Hit& h : r.hits) {
     const Article& a = h.article;
     std::string title = a.title.empty() ? display_title(a)
-                        : color ? mark_up(a.title, h.title_highlights, std::string(kHighlight) + kBold, std::string(kReset) + kBold)
-                                : a.title;
+                        : color
+                            ? mark_up(a.title, h.title_highlights, std::string(kHighlight) + kBold,
+                                      std::string(kReset) + kBold)
+                            : a.title;
     std::string meta;
     for (const std::string* s : {&a.date, &a.source, &a.id}) {
       if (s->empty()) continue;
@@ -57,15 +59,16 @@ void print_text(std::ostream& out, const SearchResult& r, bool color) {
       out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
     }
   }
-  const std::string total = r.lower_bound == r.upper_bound
-                                ? fmt::format("{}", r.estimated)
-                                : fmt::format("about {}", r.estimated);
+  const std::string total = r.lower_bound == r.upper_bound ? fmt::format("{}", r.estimated)
+                                                           : fmt::format("about {}", r.estimated);
   std::string line = r.hits.empty() ? fmt::format("no matches ({} total)", total)
                                     : fmt::format("{}-{} of {} matches", r.hits.front().rank,
                                                   r.hits.back().rank, total);
   line += fmt::format(" in {:.1f} ms", r.elapsed_ms);
-  if (color) out << kDim << line << kReset << '\n';
-  else out << line << '\n';
+  if (color)
+    out << kDim << line << kReset << '\n';
+  else
+    out << line << '\n';
 }
 
 void print_json(std::ostream& out, const SearchResult& r, std::optional<std::size_t> line) {

@@ -19,11 +19,11 @@ enum class Lex { kWord, kQuoted, kLParen, kRParen, kAnd, kOr, kNot, kNear, kPlus
 
 struct Lexeme {
   Lex type = Lex::kEnd;
-  std::string text;           // word or phrase text
-  std::string field;          // "title" for `title:word`, "" otherwise
-  std::size_t column = 0;     // 1-based, in characters
+  std::string text;              // word or phrase text
+  std::string field;             // "title" for `title:word`, "" otherwise
+  std::size_t column = 0;        // 1-based, in characters
   std::size_t value_column = 0;  // where the value after `field:` starts
-  unsigned number = 0;        // ~N slack of a phrase, /N window of NEAR
+  unsigned number = 0;           // ~N slack of a phrase, /N window of NEAR
   bool has_number = false;
 };
 
@@ -35,8 +35,12 @@ std::size_t columns(std::string_view s, std::size_t byte_end) {
   return c + 1;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-bool ends_word(char c) { return is_space(c) || c == '(' || c == ')' || c == '"'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+bool ends_word(char c) {
+  return is_space(c) || c == '(' || c == ')' || c == '"';
+}
 
 std::string lower_ascii(std::string_view s) {
   std::string out(s);
@@ -148,16 +152,18 @@ class Lexer {
     }
     lx.text = std::string(q_.substr(start, i_ - start));
     lx.type = Lex::kWord;
-    if (lx.text == "AND") lx.type = Lex::kAnd;
-    else if (lx.text == "OR") lx.type = Lex::kOr;
-    else if (lx.text == "NOT") lx.type = Lex::kNot;
+    if (lx.text == "AND")
+      lx.type = Lex::kAnd;
+    else if (lx.text == "OR")
+      lx.type = Lex::kOr;
+    else if (lx.text == "NOT")
+      lx.type = Lex::kNot;
     else if (lx.text == "NEAR" || lx.text.rfind("NEAR/", 0) == 0) {
       lx.type = Lex::kNear;
       if (lx.text.size() > 5) {
         unsigned n = 0;
         auto r = std::from_chars(lx.text.data() + 5, lx.text.data() + lx.text.size(), n);
-        if (r.ec != std::errc() || r.ptr != lx.text.data() + lx.text.size() || n == 0 ||
-            n > 1000) {
+        if (r.ec != std::errc() || r.ptr != lx.text.data() + lx.text.size() || n == 0 || n > 1000) {
           throw QuerySyntaxError(lx.column, "NEAR/N needs a window from 1 to 1000");
         }
         lx.number = n;
@@ -199,7 +205,8 @@ class Parser {
 
   void expect_operand(const Lexeme& op, const char* name) {
     if (!starts_primary(peek().type)) {
-      throw QuerySyntaxError(op.column, std::string(name) + " needs a word, phrase or group after it");
+      throw QuerySyntaxError(op.column,
+                             std::string(name) + " needs a word, phrase or group after it");
     }
   }
 
@@ -231,7 +238,8 @@ class Parser {
       if (t == Lex::kEnd || t == Lex::kOr || t == Lex::kRParen) break;
       if (t == Lex::kAnd) {
         const Lexeme& op = next();
-        if (items.empty()) throw QuerySyntaxError(op.column, "AND needs a word, phrase or group before it");
+        if (items.empty())
+          throw QuerySyntaxError(op.column, "AND needs a word, phrase or group before it");
         expect_operand(op, "AND");
         if (items.back().mode == Mode::kDefault) items.back().mode = Mode::kRequired;
         and_pending = true;
@@ -246,17 +254,22 @@ class Parser {
       items.push_back(std::move(it));
     }
     if (items.empty()) {
-      if (peek().type == Lex::kRParen && depth_ == 0) throw QuerySyntaxError(peek().column, "unbalanced ')'");
-      throw QuerySyntaxError(peek().column, peek().type == Lex::kRParen ? "empty group '()'"
-                                                                         : "expected a word or phrase");
+      if (peek().type == Lex::kRParen && depth_ == 0)
+        throw QuerySyntaxError(peek().column, "unbalanced ')'");
+      throw QuerySyntaxError(peek().column, peek().type == Lex::kRParen
+                                                ? "empty group '()'"
+                                                : "expected a word or phrase");
     }
     if (items.size() == 1 && items[0].mode != Mode::kExcluded) return std::move(items[0].node);
 
     std::vector<QueryNode> required, optional, excluded;
     for (ItemResult& it : items) {
-      if (it.mode == Mode::kExcluded) excluded.push_back(std::move(it.node));
-      else if (it.mode == Mode::kRequired || !opt_.match_any) required.push_back(std::move(it.node));
-      else optional.push_back(std::move(it.node));
+      if (it.mode == Mode::kExcluded)
+        excluded.push_back(std::move(it.node));
+      else if (it.mode == Mode::kRequired || !opt_.match_any)
+        required.push_back(std::move(it.node));
+      else
+        optional.push_back(std::move(it.node));
     }
     QueryNode base;
     const bool only_filters_required =
@@ -345,7 +358,8 @@ class Parser {
   }
 
   void add_near_operand(QueryNode& near, const QueryNode& operand, const Lexeme& at) {
-    const bool ok = (operand.kind == Kind::kTerm || (operand.kind == Kind::kPhrase && operand.window == 0));
+    const bool ok =
+        (operand.kind == Kind::kTerm || (operand.kind == Kind::kPhrase && operand.window == 0));
     if (!ok || (!near.terms.empty() && operand.prefix != near.prefix)) {
       throw QuerySyntaxError(at.column, "NEAR joins words or phrases of one field only");
     }
@@ -358,7 +372,8 @@ class Parser {
     switch (t.type) {
       case Lex::kLParen: {
         if (peek().type == Lex::kRParen) throw QuerySyntaxError(t.column, "empty group '()'");
-        if (peek().type == Lex::kEnd) throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
+        if (peek().type == Lex::kEnd)
+          throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
         ++depth_;
         QueryNode n = parse_or();
         --depth_;
@@ -399,7 +414,8 @@ class Parser {
         n.kind = Kind::kFilter;
         const std::string value =
             f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
-        if (value.empty()) throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
+        if (value.empty())
+          throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
         n.filter_term = std::string(f->prefix) + value;
         n.label = std::string(f->name) + ":" + value;
         return n;
@@ -500,7 +516,8 @@ bool parse_partial_date(std::string_view s, DateParts& out) {
   if (s.size() == 10 && s[4] == '-' && s[7] == '-' && num(s.substr(0, 4), y) &&
       num(s.substr(5, 2), m) && num(s.substr(8, 2), d)) {
     using namespace std::chrono;
-    if (!year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}.ok()) {
+    if (!year_month_day{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}}
+             .ok()) {
       return false;
     }
     out = {y, static_cast<unsigned>(m), static_cast<unsigned>(d)};
@@ -529,17 +546,22 @@ QueryNode parse_date_filter(std::string_view v) {
   const char* expect = "expected a date YYYY, YYYY-MM or YYYY-MM-DD";
   if (dots == std::string_view::npos) {
     DateParts p;
-    if (!parse_partial_date(v, p)) throw QuerySyntaxError(1, std::string("invalid date: ") + expect);
-    if (p.d) n.filter_term = std::string(schema::kPrefixDay) + bound(p, false);
-    else if (p.m) n.filter_term = std::string(schema::kPrefixMonth) + bound(p, false).substr(0, 6);
-    else n.filter_term = std::string(schema::kPrefixYear) + bound(p, false).substr(0, 4);
+    if (!parse_partial_date(v, p))
+      throw QuerySyntaxError(1, std::string("invalid date: ") + expect);
+    if (p.d)
+      n.filter_term = std::string(schema::kPrefixDay) + bound(p, false);
+    else if (p.m)
+      n.filter_term = std::string(schema::kPrefixMonth) + bound(p, false).substr(0, 6);
+    else
+      n.filter_term = std::string(schema::kPrefixYear) + bound(p, false).substr(0, 4);
     return n;
   }
   const std::string_view lo = v.substr(0, dots), hi = v.substr(dots + 2);
   if (lo.empty() && hi.empty()) throw QuerySyntaxError(1, "a date range needs at least one end");
   DateParts p;
   if (!lo.empty()) {
-    if (!parse_partial_date(lo, p)) throw QuerySyntaxError(1, std::string("invalid range start: ") + expect);
+    if (!parse_partial_date(lo, p))
+      throw QuerySyntaxError(1, std::string("invalid range start: ") + expect);
     n.range_lo = bound(p, false);
   }
   if (!hi.empty()) {
@@ -572,7 +594,10 @@ Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
   if (n.stems.empty()) return exact;
   // Every word sharing a stem of the query word (in any language of the index), as one
   // BM25 term; the exact word scores again on its own, so exact matches rank above
-  // stem-only ones.
+  // stem-only ones. Xapian estimates the group's document frequency from its forms' (as
+  // for an OR), which overstates it when forms co-occur: a known approximation, small on
+  // real collections (tests/test_query.cc records it). OP_MAX, the alternative, uses each
+  // form's own frequency and lets a rare form outrank the exact word.
   std::vector<std::string> words;
   for (const auto& s : n.stems) {
     const std::string key = std::string(schema::kPrefixStem) + n.prefix + s;
@@ -598,8 +623,9 @@ Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Dat
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;
       for (const auto& t : n.terms) parts.emplace_back(n.prefix + t);
-      return Xapian::Query(n.kind == Kind::kPhrase ? Xapian::Query::OP_PHRASE : Xapian::Query::OP_NEAR,
-                           parts.begin(), parts.end(), n.window);
+      return Xapian::Query(
+          n.kind == Kind::kPhrase ? Xapian::Query::OP_PHRASE : Xapian::Query::OP_NEAR,
+          parts.begin(), parts.end(), n.window);
     }
     case Kind::kWildcard:
       return Xapian::Query(Xapian::Query::OP_WILDCARD, n.prefix + n.terms[0], o.wildcard_limit,

@@ -39,13 +39,13 @@ struct QueryNode {
     kAll,       // every document
   };
   Kind kind = Kind::kAll;
-  std::string prefix;               // term prefix of the field ("" body, "S" title, ...)
-  std::vector<std::string> terms;   // analysed terms (kTerm, kPhrase, kNear, kWildcard)
-  std::vector<std::string> stems;   // kTerm: its stems, one per index language (distinct)
+  std::string prefix;              // term prefix of the field ("" body, "S" title, ...)
+  std::vector<std::string> terms;  // analysed terms (kTerm, kPhrase, kNear, kWildcard)
+  std::vector<std::string> stems;  // kTerm: its stems, one per index language (distinct)
   unsigned window = 0;
-  std::string filter_term;          // kFilter: a boolean term, or empty for a date range
-  std::string range_lo, range_hi;   // kFilter date range, "YYYYMMDD" ("" when open)
-  std::string label;                // how the user wrote it, for --explain
+  std::string filter_term;         // kFilter: a boolean term, or empty for a date range
+  std::string range_lo, range_hi;  // kFilter date range, "YYYYMMDD" ("" when open)
+  std::string label;               // how the user wrote it, for --explain
   std::vector<QueryNode> children;
 };
 
@@ -81,7 +81,8 @@ class ParsedQuery {
 // Throws QuerySyntaxError. Each plain query word is stemmed by every one of `stemmers`
 // (one per language in the index), since a document's stems come from its own language.
 ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
-                        const std::vector<const Stemmer*>& stemmers, const QueryOptions& options = {});
+                        const std::vector<const Stemmer*>& stemmers,
+                        const QueryOptions& options = {});
 inline ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const Stemmer& stemmer,
                                const QueryOptions& options = {}) {
   return parse_query(query, analyzer, std::vector<const Stemmer*>{&stemmer}, options);

@@ -3,12 +3,12 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
-#include <unistd.h>
 
 #include "utf8.h"
 
@@ -200,17 +200,21 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
     rest = lead.substr(5);
     rest.remove_prefix(std::min(rest.size(), rest.find_first_not_of(" \t")));
   }
-  const auto digit = [&](std::size_t i) { return i < rest.size() && rest[i] >= '0' && rest[i] <= '9'; };
+  const auto digit = [&](std::size_t i) {
+    return i < rest.size() && rest[i] >= '0' && rest[i] <= '9';
+  };
   if (digit(0) && digit(1) && digit(2) && digit(3)) {
     const std::size_t end = std::min(rest.size(), rest.find_first_of(" \t\r\n"));
-    const std::size_t line_of_date = 1 + static_cast<std::size_t>(std::count(s.begin(), s.begin() + (rest.data() - s.data()), '\n'));
+    const std::size_t line_of_date =
+        1 +
+        static_cast<std::size_t>(std::count(s.begin(), s.begin() + (rest.data() - s.data()), '\n'));
     set_date(out, rest.substr(0, end), path, line_of_date, diag);
     out.body = std::string(trim(rest.substr(end)));
   } else {
     // Header block: "Key: value" lines up to the first blank line. A file whose first
     // line is not a known key is plain text (all body).
-    static const char* kKeys[] = {"title", "date", "source", "url", "tags", "tag",
-                                  "lang", "language", "id"};
+    static const char* kKeys[] = {"title", "date", "source",   "url", "tags",
+                                  "tag",   "lang", "language", "id"};
     auto header_key = [&](std::string_view line, std::string& key, std::string_view& value) {
       const auto colon = line.find(':');
       if (colon == std::string_view::npos || colon == 0 || colon > 20) return false;
@@ -239,14 +243,22 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
           diag.warning(path, line_no, "header line without 'Key:'; ignored");
           continue;
         }
-        if (key == "title") out.title = std::string(value);
-        else if (key == "date") set_date(out, value, path, line_no, diag);
-        else if (key == "source") out.source = std::string(value);
-        else if (key == "url") out.url = std::string(value);
-        else if (key == "tags" || key == "tag") out.tags = split_tags(value);
-        else if (key == "lang" || key == "language") out.lang = lower(value);
-        else if (key == "id") out.id = std::string(value);
-        else diag.warning(path, line_no, "unknown header key '" + key + "'; ignored");
+        if (key == "title")
+          out.title = std::string(value);
+        else if (key == "date")
+          set_date(out, value, path, line_no, diag);
+        else if (key == "source")
+          out.source = std::string(value);
+        else if (key == "url")
+          out.url = std::string(value);
+        else if (key == "tags" || key == "tag")
+          out.tags = split_tags(value);
+        else if (key == "lang" || key == "language")
+          out.lang = lower(value);
+        else if (key == "id")
+          out.id = std::string(value);
+        else
+          diag.warning(path, line_no, "unknown header key '" + key + "'; ignored");
       }
       out.body = pos < s.size() ? std::string(trim(s.substr(pos))) : std::string();
     }
@@ -263,14 +275,20 @@ namespace {
 const char* type_name(simdjson::dom::element_type t) {
   using T = simdjson::dom::element_type;
   switch (t) {
-    case T::ARRAY: return "an array";
-    case T::OBJECT: return "an object";
+    case T::ARRAY:
+      return "an array";
+    case T::OBJECT:
+      return "an object";
     case T::INT64:
     case T::UINT64:
-    case T::DOUBLE: return "a number";
-    case T::STRING: return "a string";
-    case T::BOOL: return "a boolean";
-    case T::NULL_VALUE: return "null";
+    case T::DOUBLE:
+      return "a number";
+    case T::STRING:
+      return "a string";
+    case T::BOOL:
+      return "a boolean";
+    case T::NULL_VALUE:
+      return "null";
   }
   return "something else";
 }
@@ -284,8 +302,8 @@ bool string_field(simdjson::dom::element v, std::string_view key, std::string& o
     out = std::string(v.get_string().value_unsafe());
     return true;
   }
-  if (key == "id" && (type == simdjson::dom::element_type::INT64 ||
-                      type == simdjson::dom::element_type::UINT64)) {
+  if (key == "id" &&
+      (type == simdjson::dom::element_type::INT64 || type == simdjson::dom::element_type::UINT64)) {
     out = simdjson::minify(v);
     return true;
   }
@@ -303,11 +321,16 @@ std::string article_from_json(simdjson::dom::element root, Article& a, const std
   std::string error;
   for (auto [key, v] : obj) {
     bool ok = true;
-    if (key == "id") ok = string_field(v, key, a.id, error);
-    else if (key == "title") ok = string_field(v, key, a.title, error);
-    else if (key == "source") ok = string_field(v, key, a.source, error);
-    else if (key == "url") ok = string_field(v, key, a.url, error);
-    else if (key == "body") ok = string_field(v, key, a.body, error);
+    if (key == "id")
+      ok = string_field(v, key, a.id, error);
+    else if (key == "title")
+      ok = string_field(v, key, a.title, error);
+    else if (key == "source")
+      ok = string_field(v, key, a.source, error);
+    else if (key == "url")
+      ok = string_field(v, key, a.url, error);
+    else if (key == "body")
+      ok = string_field(v, key, a.body, error);
     else if (key == "lang" || key == "language") {
       ok = string_field(v, key, a.lang, error);
       a.lang = lower(trim(a.lang));
@@ -366,8 +389,9 @@ void read_json_lines(std::string_view data, const std::string& path, Diagnostics
       std::size_t replaced = 0;
       repaired = repair_utf8(line, &replaced);
       line = repaired;
-      diag.warning(path, line_no,
-                   "invalid UTF-8: " + std::to_string(replaced) + " sequence(s) replaced by U+FFFD");
+      diag.warning(
+          path, line_no,
+          "invalid UTF-8: " + std::to_string(replaced) + " sequence(s) replaced by U+FFFD");
     }
     // simdjson reads up to SIMDJSON_PADDING bytes past the end; give it a padded copy.
     buf.assign(line);

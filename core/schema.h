@@ -20,17 +20,17 @@ namespace oly::schema {
 inline constexpr int kSchemaVersion = 2;  // 2: stems in the synonym table
 
 // Term prefixes.
-inline constexpr std::string_view kPrefixId = "Q";       // unique article id, boolean
-inline constexpr std::string_view kPrefixTitle = "S";    // title words, positional
+inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
+inline constexpr std::string_view kPrefixTitle = "S";  // title words, positional
 // Stem marker, put before the field prefix. Stems are keys of the synonym table (listing
 // the indexed words that have the stem), not document terms.
 inline constexpr std::string_view kPrefixStem = "Z";
-inline constexpr std::string_view kPrefixTag = "K";      // whole folded tag, boolean
-inline constexpr std::string_view kPrefixLang = "L";     // ISO 639-1 code, boolean
+inline constexpr std::string_view kPrefixTag = "K";        // whole folded tag, boolean
+inline constexpr std::string_view kPrefixLang = "L";       // ISO 639-1 code, boolean
 inline constexpr std::string_view kPrefixSource = "XSRC";  // source words, positional
-inline constexpr std::string_view kPrefixDay = "D";      // YYYYMMDD, boolean
-inline constexpr std::string_view kPrefixMonth = "M";    // YYYYMM, boolean
-inline constexpr std::string_view kPrefixYear = "Y";     // YYYY, boolean
+inline constexpr std::string_view kPrefixDay = "D";        // YYYYMMDD, boolean
+inline constexpr std::string_view kPrefixMonth = "M";      // YYYYMM, boolean
+inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
 
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
@@ -52,11 +52,11 @@ inline constexpr Xapian::termpos kFieldPositionGap = 100;
 inline constexpr Xapian::termcount kTitleBoost = 3;
 
 enum class FieldKind {
-  kText,      // analysed, positional, contributes to the score
+  kText,        // analysed, positional, contributes to the score
   kTextFilter,  // analysed, positional, used as a filter (no score)
-  kExact,     // whole value folded to one boolean term
-  kRaw,       // whole value verbatim as one boolean term (ids)
-  kDate,      // value slot plus day/month/year terms
+  kExact,       // whole value folded to one boolean term
+  kRaw,         // whole value verbatim as one boolean term (ids)
+  kDate,        // value slot plus day/month/year terms
 };
 
 struct Field {

@@ -58,7 +58,8 @@ SearchResult Searcher::search(const std::string& query) {
     try {
       return run(query);
     } catch (const Xapian::DatabaseModifiedError&) {
-      if (attempt >= 5) throw FatalError(opt_.index_dir + ": error: the index keeps changing; try again");
+      if (attempt >= 5)
+        throw FatalError(opt_.index_dir + ": error: the index keeps changing; try again");
       db_.reopen();
     } catch (const Xapian::Error& e) {
       throw FatalError(opt_.index_dir + ": error: " + e.get_description());
@@ -99,7 +100,8 @@ SearchResult Searcher::run(const std::string& query) {
   // Looking at a few more candidates than shown makes the estimated total much closer
   // for little cost; --count asks for the exact number.
   const Xapian::doccount check_at_least =
-      opt_.exact_count ? db_.get_doccount() : static_cast<Xapian::doccount>(opt_.offset + opt_.limit + 100);
+      opt_.exact_count ? db_.get_doccount()
+                       : static_cast<Xapian::doccount>(opt_.offset + opt_.limit + 100);
   Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(opt_.offset),
                                        static_cast<Xapian::doccount>(opt_.limit), check_at_least);
   r.estimated = mset.get_matches_estimated();
@@ -120,7 +122,8 @@ SearchResult Searcher::run(const std::string& query) {
       const std::vector<Match> body = hl->find(h.article.body, "", h.article.lang);
       h.matches = Highlighter::ranges(body);
       h.snippet = hl->snippet(h.article.body, body, opt_.snippet);
-      h.title_highlights = Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
+      h.title_highlights = Highlighter::ranges(
+          hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
     } else {
       // --ids and --count need only the id: read it from the Q term, not the record.
       const std::string prefix(schema::kPrefixId);
@@ -132,7 +135,8 @@ SearchResult Searcher::run(const std::string& query) {
     }
     r.hits.push_back(std::move(h));
   }
-  r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  r.elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;
 }
 
@@ -141,7 +145,8 @@ std::string display_title(const Article& a) {
   std::string_view body = a.body;
   std::size_t end = body.size();
   for (std::size_t i = 0; i + 1 < body.size(); ++i) {
-    if ((body[i] == '.' || body[i] == '!' || body[i] == '?') && (body[i + 1] == ' ' || body[i + 1] == '\n')) {
+    if ((body[i] == '.' || body[i] == '!' || body[i] == '?') &&
+        (body[i + 1] == ' ' || body[i + 1] == '\n')) {
       end = i + 1;
       break;
     }

@@ -26,7 +26,7 @@ struct SearchOptions {
   SortOrder sort = SortOrder::kRelevance;
   double bm25_k1 = 1.2;
   double bm25_b = 0.75;
-  std::string language;  // stemmer for query words; "" = the index's default language
+  std::string language;      // stemmer for query words; "" = the index's default language
   std::string since, until;  // date bounds (YYYY[-MM[-DD]]), "" when open
   SnippetOptions snippet;
   bool snippets = true;      // false for --ids and --count: no stored text is read

@@ -10,7 +10,8 @@ namespace oly {
 namespace {
 
 std::string syntax_message(const QuerySyntaxError& e, std::size_t line) {
-  return "query:" + std::to_string(line) + ":" + std::to_string(e.column()) + ": error: " + e.what();
+  return "query:" + std::to_string(line) + ":" + std::to_string(e.column()) +
+         ": error: " + e.what();
 }
 
 void explain(std::ostream& err, const SearchResult& r) {
@@ -41,10 +42,18 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
     }
     if (cmd.explain) explain(err, r);
     switch (cmd.format) {
-      case OutputFormat::kText: print_text(out, r, cmd.color); break;
-      case OutputFormat::kJson: print_json(out, r); break;
-      case OutputFormat::kIds: print_ids(out, r); break;
-      case OutputFormat::kCount: out << r.estimated << '\n'; break;
+      case OutputFormat::kText:
+        print_text(out, r, cmd.color);
+        break;
+      case OutputFormat::kJson:
+        print_json(out, r);
+        break;
+      case OutputFormat::kIds:
+        print_ids(out, r);
+        break;
+      case OutputFormat::kCount:
+        out << r.estimated << '\n';
+        break;
     }
     out.flush();
     const bool any = cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty();
@@ -71,7 +80,8 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
       } else {
         print_json(out, r, line_no);
       }
-      any_hits = any_hits || (cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty());
+      any_hits =
+          any_hits || (cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty());
     } catch (const QuerySyntaxError& e) {
       const std::string msg = syntax_message(e, line_no);
       err << msg << '\n';

@@ -12,7 +12,9 @@ bool starts_with(const std::string& s, const std::string& p) {
   return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
 }
 
-bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Byte index reached by walking `chars` characters forward from `from`.
 std::size_t advance_chars(std::string_view s, std::size_t from, std::size_t chars) {
@@ -106,7 +108,8 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
       case Kind::kNear: {
         // All words, in any order, within `window` positions of the first one found.
         for (std::size_t i = 0; i < n; ++i) {
-          if (std::find(it.terms.begin(), it.terms.end(), tokens_[i].term) == it.terms.end()) continue;
+          if (std::find(it.terms.begin(), it.terms.end(), tokens_[i].term) == it.terms.end())
+            continue;
           const Xapian::termpos limit = tokens_[i].position + it.window;
           std::vector<bool> seen(it.terms.size(), false);
           std::vector<std::size_t> hit;
@@ -157,7 +160,8 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
   const std::size_t length = std::max<std::size_t>(o.length, 20);
   // Word boundaries come from the tokens of find(); without them (text not searched)
   // whitespace is used.
-  const bool have_tokens = !tokens_.empty() && tokens_text_ == text.data() && tokens_size_ == text.size();
+  const bool have_tokens =
+      !tokens_.empty() && tokens_text_ == text.data() && tokens_size_ == text.size();
 
   struct Window {
     std::size_t begin, end;
@@ -263,7 +267,8 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     // Nothing to show around (a title-only or filter-only match): the text's beginning.
     chosen.push_back({0, snap_end(advance_chars(text, 0, length), 0)});
   }
-  std::sort(chosen.begin(), chosen.end(), [](const Window& a, const Window& b) { return a.begin < b.begin; });
+  std::sort(chosen.begin(), chosen.end(),
+            [](const Window& a, const Window& b) { return a.begin < b.begin; });
 
   const std::vector<ByteRange> marks = ranges(matches);
   Snippet s;
@@ -279,7 +284,8 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
                                [](const ByteRange& r, std::size_t p) { return r.end <= p; });
     std::size_t open_at = std::string::npos;
     for (std::size_t i = b; i < e; ++i) {
-      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) && open_at == std::string::npos) {
+      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) &&
+          open_at == std::string::npos) {
         open_at = s.text.size();
       }
       if (is_ws(text[i])) {
@@ -288,7 +294,8 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
         s.text += text[i];
       }
       if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
-        s.highlights.push_back({static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
+        s.highlights.push_back(
+            {static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
         open_at = std::string::npos;
         ++mk;
       }

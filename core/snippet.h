@@ -60,7 +60,7 @@ class Highlighter {
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
   std::vector<MatchItem> items_;
-  std::vector<Token> tokens_;  // of the text last passed to find()
+  std::vector<Token> tokens_;          // of the text last passed to find()
   const char* tokens_text_ = nullptr;  // that text, so snippet() knows the tokens fit it
   std::size_t tokens_size_ = 0;
 };

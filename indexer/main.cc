@@ -22,11 +22,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "indexer 0.1.0");
   app.add_option("-d,--index", opt.index_dir,
                  "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
-  app.add_option("paths", opt.inputs, "Files or directories to index; - reads JSON Lines from stdin");
+  app.add_option("paths", opt.inputs,
+                 "Files or directories to index; - reads JSON Lines from stdin");
   app.add_option("-l,--language", opt.language,
                  "Default stemming language for articles without one (ISO 639-1 or Xapian name)")
       ->capture_default_str();
-  app.add_flag("--prune", opt.prune, "Delete indexed articles whose ids are not in this run's input");
+  app.add_flag("--prune", opt.prune,
+               "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
   app.add_option("--wait", opt.wait_seconds,
                  "If another indexer holds the lock, wait up to SECONDS for it")
@@ -37,7 +39,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch-size", opt.batch_size, "Documents per commit")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  app.add_option("--progress", progress, "Progress bar on stderr: auto (when a terminal), always, never")
+  app.add_option("--progress", progress,
+                 "Progress bar on stderr: auto (when a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   app.add_flag("-q,--quiet", quiet, "No summary line");

@@ -34,8 +34,10 @@ bool parse_bm25(const std::string& spec, oly::SearchOptions& o, std::string& err
       error = "not a number in '" + part + "'";
       return false;
     }
-    if (key == "k1" && value >= 0) o.bm25_k1 = value;
-    else if (key == "b" && value >= 0 && value <= 1) o.bm25_b = value;
+    if (key == "k1" && value >= 0)
+      o.bm25_k1 = value;
+    else if (key == "b" && value >= 0 && value <= 1)
+      o.bm25_b = value;
     else {
       error = "unknown or out-of-range parameter '" + part + "' (k1 >= 0, 0 <= b <= 1)";
       return false;
@@ -71,7 +73,7 @@ int main(int argc, char** argv) {
   app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
   app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
   app.add_option("-l,--language", cmd.search.language,
-                 "Stem query words for this language (default: the index's)");
+                 "Stem query words in this language only (default: every language in the index)");
   app.add_option("--snippets", cmd.search.snippet.fragments, "Snippet fragments per hit")
       ->capture_default_str()
       ->check(CLI::Range(0, 20));

@@ -1,0 +1,6 @@
+# The searcher's tests, appended to the suite by tests/CMakeLists.txt:
+#   test_query.cc          [query]        query parser, table-driven (readings and errors)
+#   test_snippet.cc        [snippet]      highlighting and snippet building
+#   test_searcher_cli.cc   [searcher_cli] the real binaries on tests/fixtures/search, golden output
+#   test_corpus_search.cc  [corpus]       the whole sample corpus: expected top results
+list(APPEND OLY_TEST_SOURCES test_query.cc test_snippet.cc test_searcher_cli.cc test_corpus_search.cc)

@@ -1,0 +1,418 @@
+// oly::Analyzer (tokenize, fold, identity), oly::Stemmer, --analyze output and the UTF-8
+// helpers.
+#include <unicode/uchar.h>
+#include <unicode/uvernum.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+#include "inspect.h"
+#include "utf8.h"
+
+namespace {
+
+struct ExpectedToken {
+  std::string term;
+  Xapian::termpos position;
+  uint32_t begin;
+  uint32_t end;
+};
+
+struct Row {
+  const char* behaviour;
+  std::string text;
+  std::vector<ExpectedToken> tokens;
+};
+
+// "term@position[begin,end)": one string per token, so that a failing row prints a
+// readable diff of the two token lists.
+std::string describe(const std::string& term, Xapian::termpos position, uint32_t begin,
+                     uint32_t end) {
+  return term + "@" + std::to_string(position) + "[" + std::to_string(begin) + "," +
+         std::to_string(end) + ")";
+}
+
+// Byte offsets are counted in UTF-8: é, ø, ß are 2 bytes, ’ and most CJK/kana/Thai
+// characters 3, emoji 4.
+const std::vector<Row>& rows() {
+  static const std::vector<Row> kRows = {
+      // Accents and letters without a combining mark.
+      {"accented letters fold to their base letter", "Angèle", {{"angele", 1, 0, 7}}},
+      {"a circumflex folds away", "Château", {{"chateau", 1, 0, 8}}},
+      {"a tilde folds away and the next word keeps its offset",
+       "São Paulo",
+       {{"sao", 1, 0, 4}, {"paulo", 2, 5, 10}}},
+      {"a diaeresis folds away", "Dählie", {{"dahlie", 1, 0, 7}}},
+      {"a slashed O becomes o", "Øresund", {{"oresund", 1, 0, 8}}},
+      {"Polish letters without combining marks fold", "Łódź", {{"lodz", 1, 0, 7}}},
+      {"ligature letters AE and slashed o expand", "Ærø", {{"aero", 1, 0, 5}}},
+      {"stacked Vietnamese marks all fold away", "Nguyễn", {{"nguyen", 1, 0, 8}}},
+      {"a decomposed accent (NFD input) folds like the composed one",
+       "Ange\u0300le",
+       {{"angele", 1, 0, 8}}},
+      {"Greek final sigma and polytonic accents fold like capitals",
+       "ΟΔΥΣΣΕΥΣ Ὀδυσσεύς",
+       {{"οδυσσευσ", 1, 0, 16}, {"οδυσσευσ", 2, 17, 34}}},
+      {"two accented words", "naïve café", {{"naive", 1, 0, 6}, {"cafe", 2, 7, 12}}},
+      // Case.
+      {"upper case folds to lower case", "CHATEAU", {{"chateau", 1, 0, 7}}},
+      {"Cyrillic folds to lower case", "МОСКВА", {{"москва", 1, 0, 12}}},
+      {"Greek folds to lower case", "ΣΟΦΙΑ", {{"σοφια", 1, 0, 10}}},
+      {"dotted capital I folds to plain i", "İstanbul", {{"istanbul", 1, 0, 9}}},
+      // Compatibility forms.
+      {"sharp s folds to ss", "Straße", {{"strasse", 1, 0, 7}}},
+      {"capital sharp s folds to ss", "ẞ", {{"ss", 1, 0, 3}}},
+      {"the fi ligature expands to f i", "ﬁnal", {{"final", 1, 0, 6}}},
+      {"fullwidth letters fold to ASCII", "ＡＢＣ", {{"abc", 1, 0, 9}}},
+      {"fullwidth letters and digits fold to ASCII",
+       "Ｔｏｋｙｏ２０２０",
+       {{"tokyo2020", 1, 0, 27}}},
+      {"a roman numeral character expands", "Ⅻ", {{"xii", 1, 0, 3}}},
+      {"a soft hyphen inside a word disappears", "co\u00ADoperate", {{"cooperate", 1, 0, 11}}},
+      // Apostrophes.
+      {"an ASCII possessive 's is stripped", "Cruise's", {{"cruise", 1, 0, 8}}},
+      {"a typographic possessive ’s is stripped", "Cruise’s", {{"cruise", 1, 0, 10}}},
+      {"a contraction keeps its apostrophe", "don't", {{"don't", 1, 0, 5}}},
+      {"a typographic apostrophe inside a name becomes ASCII", "O’Brien", {{"o'brien", 1, 0, 9}}},
+      {"quotes around a word are not part of it", "'quoted'", {{"quoted", 1, 1, 7}}},
+      {"possessive of an accented word", "café’s", {{"cafe", 1, 0, 9}}},
+      // Hyphens and separators.
+      {"a hyphenated word gives two tokens at consecutive positions",
+       "Mission-Impossible",
+       {{"mission", 1, 0, 7}, {"impossible", 2, 8, 18}}},
+      {"tabs and newlines separate words",
+       "a\tb\nc",
+       {{"a", 1, 0, 1}, {"b", 2, 2, 3}, {"c", 3, 4, 5}}},
+      {"leading and trailing spaces are skipped",
+       "  leading and trailing  ",
+       {{"leading", 1, 2, 9}, {"and", 2, 10, 13}, {"trailing", 3, 14, 22}}},
+      // Numbers.
+      {"a decimal number is one token", "9.58", {{"9.58", 1, 0, 4}}},
+      {"a number with a thousands separator is one token",
+       "1,000 2024",
+       {{"1,000", 1, 0, 5}, {"2024", 2, 6, 10}}},
+      {"a number followed by a unit stays one token",
+       "Women's 100m",
+       {{"women", 1, 0, 7}, {"100m", 2, 8, 12}}},
+      // Scripts without spaces: ICU's dictionaries.
+      {"Japanese splits into dictionary words",
+       "東京オリンピック",
+       {{"東京", 1, 0, 6}, {"オリンピック", 2, 6, 24}}},
+      {"Chinese splits into dictionary words",
+       "北京奥运会",
+       {{"北京", 1, 0, 6}, {"奥运", 2, 6, 12}, {"会", 3, 12, 15}}},
+      {"Thai splits into dictionary words", "ภาษาไทย", {{"ภาษา", 1, 0, 12}, {"ไทย", 2, 12, 21}}},
+      {"Korean words are split at spaces",
+       "서울 올림픽",
+       {{"서울", 1, 0, 6}, {"올림픽", 2, 7, 16}}},
+      {"Japanese dakuten are kept (ガイド does not become カイト)",
+       "ガイド",
+       {{"ガイド", 1, 0, 9}}},
+      {"a combining dakuten composes with its kana", "カ\u3099イト\u3099", {{"ガイド", 1, 0, 15}}},
+      {"halfwidth katakana with dakuten fold to full-width ガイド",
+       "ｶﾞｲﾄﾞ",
+       {{"ガイド", 1, 0, 15}}},
+      {"Devanagari vowel signs are kept", "भारत", {{"भारत", 1, 0, 12}}},
+      // Things that are not words.
+      {"emoji are dropped and do not take a position",
+       "Paris 🏅 gold 🎉",
+       {{"paris", 1, 0, 5}, {"gold", 2, 11, 15}}},
+      {"an emoji ZWJ sequence is dropped", "👨‍👩‍👧 family", {{"family", 1, 19, 25}}},
+      {"punctuation only gives no tokens", "!!! ... --- ???", {}},
+      {"empty input gives no tokens", "", {}},
+      {"whitespace only gives no tokens", " \t\r\n ", {}},
+      // Invalid UTF-8: read as U+FFFD, which separates words; offsets stay in bytes.
+      {"an invalid byte splits a word and offsets stay right",
+       "abc\xFF"
+       "def",
+       {{"abc", 1, 0, 3}, {"def", 2, 4, 7}}},
+      {"a lead byte without its continuation splits a word",
+       "Ang\xC3"
+       "le x",
+       {{"ang", 1, 0, 3}, {"le", 2, 4, 6}, {"x", 3, 7, 8}}},
+      {"a truncated 4-byte sequence is skipped as one unit",
+       "\xF0\x9F\x8F"
+       "x y",
+       {{"x", 1, 3, 4}, {"y", 2, 5, 6}}},
+      {"a truncated sequence at the very end is ignored",
+       "caf\xC3\xA9 \xE6\x9D",
+       {{"cafe", 1, 0, 5}}},
+  };
+  return kRows;
+}
+
+}  // namespace
+
+TEST_CASE("tokenize folds, splits and locates words as the table says", "[analyzer]") {
+  oly::Analyzer analyzer;
+  REQUIRE(rows().size() >= 30);
+  for (const Row& row : rows()) {
+    INFO("row: " << row.behaviour);
+    std::vector<std::string> expected;
+    for (const auto& t : row.tokens)
+      expected.push_back(describe(t.term, t.position, t.begin, t.end));
+    std::vector<std::string> actual;
+    for (const auto& t : analyzer.tokenize(row.text)) {
+      actual.push_back(describe(t.term, t.position, t.begin, t.end));
+    }
+    CHECK(actual == expected);
+  }
+}
+
+TEST_CASE("every token's byte range folds back to the token's term", "[analyzer]") {
+  oly::Analyzer analyzer;
+  for (const Row& row : rows()) {
+    INFO("row: " << row.behaviour);
+    for (const auto& t : analyzer.tokenize(row.text)) {
+      REQUIRE(t.begin < t.end);
+      REQUIRE(t.end <= row.text.size());
+      CHECK(analyzer.fold(std::string_view(row.text).substr(t.begin, t.end - t.begin)) == t.term);
+    }
+  }
+}
+
+TEST_CASE("folding a term again leaves it unchanged", "[analyzer]") {
+  oly::Analyzer analyzer;
+  for (const Row& row : rows()) {
+    INFO("row: " << row.behaviour);
+    for (const auto& t : analyzer.tokenize(row.text)) CHECK(analyzer.fold(t.term) == t.term);
+  }
+}
+
+TEST_CASE("tokenize numbers positions from first_position and appends", "[analyzer]") {
+  oly::Analyzer analyzer;
+  std::vector<oly::Token> out;
+  Xapian::termpos next = analyzer.tokenize("Usain Bolt", 10, out);
+  CHECK(next == 12);
+  next = analyzer.tokenize("9.58 seconds", next, out);
+  CHECK(next == 14);
+  REQUIRE(out.size() == 4);
+  CHECK(out[0].term == "usain");
+  CHECK(out[0].position == 10);
+  CHECK(out[1].position == 11);
+  CHECK(out[2].term == "9.58");
+  CHECK(out[2].position == 12);
+  // Offsets refer to the text of each call, not to a concatenation.
+  CHECK(out[2].begin == 0);
+  CHECK(out[3].term == "seconds");
+  CHECK(out[3].begin == 5);
+  CHECK(out[3].position == 13);
+
+  SECTION("a text without words returns first_position unchanged") {
+    CHECK(analyzer.tokenize("", 7, out) == 7);
+    CHECK(analyzer.tokenize("... !!!", 7, out) == 7);
+    CHECK(out.size() == 4);
+  }
+}
+
+TEST_CASE("tokens get the kind of word ICU saw", "[analyzer]") {
+  oly::Analyzer analyzer;
+  const auto tokens = analyzer.tokenize("Paris 2024 東京");
+  REQUIRE(tokens.size() == 3);
+  CHECK(tokens[0].kind == oly::TokenKind::kLetter);
+  CHECK(tokens[1].kind == oly::TokenKind::kNumber);
+  CHECK(tokens[2].kind == oly::TokenKind::kIdeographic);
+}
+
+TEST_CASE("over-long tokens are dropped, counted, and take no position", "[analyzer]") {
+  oly::Analyzer analyzer;
+  CHECK(analyzer.dropped_tokens() == 0);
+  const std::string text = "hello " + std::string(200, 'a') + " world";
+  const auto tokens = analyzer.tokenize(text);
+  REQUIRE(tokens.size() == 2);
+  CHECK(tokens[0].term == "hello");
+  CHECK(tokens[1].term == "world");
+  CHECK(tokens[1].position == 2);
+  CHECK(tokens[1].begin == 207);
+  CHECK(analyzer.dropped_tokens() == 1);
+
+  SECTION("the limit is kMaxTermBytes of the folded term") {
+    const std::string at_limit(oly::kMaxTermBytes, 'b');
+    const std::string over_limit(oly::kMaxTermBytes + 1, 'c');
+    const auto t = analyzer.tokenize(at_limit + " " + over_limit);
+    REQUIRE(t.size() == 1);
+    CHECK(t[0].term == at_limit);
+    CHECK(analyzer.dropped_tokens() == 2);  // the count accumulates over calls
+  }
+}
+
+TEST_CASE("tokenize survives hostile input", "[analyzer]") {
+  oly::Analyzer analyzer;
+  std::string all_bytes;
+  for (int i = 0; i < 256; ++i) all_bytes.push_back(static_cast<char>(i));
+  CHECK_NOTHROW(analyzer.tokenize(all_bytes));
+  CHECK_NOTHROW(analyzer.tokenize(std::string(1000, '\xFF')));
+  CHECK(analyzer.tokenize(std::string(1000, '\xFF')).empty());
+  CHECK_NOTHROW(analyzer.tokenize(std::string("a\0b", 3)));
+  // The analyzer is reusable after any of the above.
+  const auto tokens = analyzer.tokenize("still works");
+  REQUIRE(tokens.size() == 2);
+  CHECK(tokens[1].begin == 6);
+}
+
+TEST_CASE("fold folds a word or a whole short value like a token", "[analyzer]") {
+  oly::Analyzer analyzer;
+  CHECK(analyzer.fold("Angèle") == "angele");
+  CHECK(analyzer.fold("ANGÈLE") == "angele");
+  CHECK(analyzer.fold("Øresund") == "oresund");
+  CHECK(analyzer.fold("Straße") == "strasse");
+  CHECK(analyzer.fold("ﬁnal") == "final");
+  CHECK(analyzer.fold("ＡＢＣ") == "abc");
+  CHECK(analyzer.fold("İstanbul") == "istanbul");
+  CHECK(analyzer.fold("ガイド") == "ガイド");
+  CHECK(analyzer.fold("ｶﾞｲﾄﾞ") == "ガイド");
+  CHECK(analyzer.fold("Cruise’s") == "cruise");
+  CHECK(analyzer.fold("Cruise's") == "cruise");
+  CHECK(analyzer.fold("") == "");
+  SECTION("a multi-word value keeps its spaces and inner punctuation") {
+    CHECK(analyzer.fold("Track and Field") == "track and field");
+    CHECK(analyzer.fold("Women's Football") == "women's football");
+    CHECK(analyzer.fold("Beach Volleyball") == "beach volleyball");
+  }
+  SECTION("only a trailing 's is a possessive") {
+    CHECK(analyzer.fold("'s") == "'s");
+    CHECK(analyzer.fold("it's") == "it");
+  }
+  SECTION("invalid UTF-8 becomes U+FFFD instead of throwing") {
+    CHECK(analyzer.fold("ab\xFF") == "ab\xEF\xBF\xBD");
+  }
+}
+
+TEST_CASE("the English stemmer stems letter tokens", "[analyzer][stemmer]") {
+  oly::Stemmer stem("en");
+  CHECK(stem.enabled());
+  CHECK(stem.language() == "en");
+  oly::Analyzer analyzer;
+  const auto tokens = analyzer.tokenize("running swimmers medals");
+  REQUIRE(tokens.size() == 3);
+  CHECK(stem(tokens[0]) == "run");
+  CHECK(stem(tokens[1]) == "swimmer");
+  CHECK(stem(tokens[2]) == "medal");
+  CHECK(stem(std::string("running")) == "run");
+}
+
+TEST_CASE("the default stemmer is English and Xapian names work too", "[analyzer][stemmer]") {
+  oly::Stemmer by_default;
+  CHECK(by_default.enabled());
+  CHECK(by_default.language() == "en");
+  CHECK(by_default(std::string("olympics")) == "olymp");
+  oly::Stemmer by_name("english");
+  CHECK(by_name.enabled());
+  CHECK(by_name(std::string("running")) == "run");
+}
+
+TEST_CASE("the French stemmer stems French words", "[analyzer][stemmer]") {
+  oly::Stemmer stem("fr");
+  REQUIRE(stem.enabled());
+  oly::Analyzer analyzer;
+  const auto tokens = analyzer.tokenize("championnes");
+  REQUIRE(tokens.size() == 1);
+  CHECK(stem(tokens[0]) == "champion");
+}
+
+TEST_CASE("languages without a Snowball stemmer disable stemming", "[analyzer][stemmer]") {
+  for (const char* lang : {"ja", "zh", "xx", "", "none"}) {
+    INFO("language: '" << lang << "'");
+    oly::Stemmer stem(lang);
+    CHECK_FALSE(stem.enabled());
+    CHECK(stem.language() == lang);
+    oly::Token t{"running", 1, 0, 7, oly::TokenKind::kLetter};
+    CHECK(stem(t) == "");
+  }
+  CHECK_FALSE(oly::Stemmer::known("ja"));
+  CHECK_FALSE(oly::Stemmer::known("klingon"));
+  CHECK(oly::Stemmer::known("en"));
+  CHECK(oly::Stemmer::known("fr"));
+  CHECK(oly::Stemmer::known("german"));
+  CHECK(oly::Stemmer::known(""));
+  CHECK(oly::Stemmer::known("none"));
+}
+
+TEST_CASE("numbers and CJK words are not stemmed", "[analyzer][stemmer]") {
+  oly::Stemmer stem("en");
+  oly::Analyzer analyzer;
+  const auto tokens = analyzer.tokenize("2024 9.58 1,000 東京 オリンピック");
+  REQUIRE(tokens.size() == 5);
+  for (const auto& t : tokens) {
+    INFO("token: " << t.term);
+    CHECK(t.kind != oly::TokenKind::kLetter);
+    CHECK(stem(t) == "");
+  }
+}
+
+TEST_CASE("the analyzer identity names the ICU and Unicode versions", "[analyzer]") {
+  const std::string id = oly::Analyzer::identity();
+  CHECK_THAT(id, Catch::Contains("icu=" U_ICU_VERSION));
+  CHECK_THAT(id, Catch::Contains("unicode=" U_UNICODE_VERSION));
+  CHECK_THAT(id, Catch::Contains("max_term=" + std::to_string(oly::kMaxTermBytes)));
+  CHECK(id == oly::Analyzer::identity());  // stable
+}
+
+TEST_CASE("write_analysis reports offsets in the repaired text", "[analyzer][inspect]") {
+  std::ostringstream out;
+  // \xE9 alone is invalid; it becomes the 3-byte U+FFFD, so "le" starts at byte 6.
+  oly::write_analysis(out, "Ang\xE9le run", "en", false);
+  CHECK(out.str() == "ang\tang\t1\t0\t3\nle\tle\t2\t6\t8\nrun\trun\t3\t9\t12\n");
+
+  std::ostringstream json;
+  oly::write_analysis(json, "Cruise’s 2024", "en", true);
+  CHECK(json.str() ==
+        "{\"term\":\"cruise\",\"stem\":\"cruis\",\"position\":1,\"begin\":0,\"end\":10,"
+        "\"text\":\"Cruise’s\"}\n"
+        "{\"term\":\"2024\",\"stem\":\"\",\"position\":2,\"begin\":11,\"end\":15,"
+        "\"text\":\"2024\"}\n");
+}
+
+TEST_CASE("find_invalid_utf8 finds the first ill-formed sequence", "[utf8]") {
+  CHECK(oly::find_invalid_utf8("") == std::string_view::npos);
+  CHECK(oly::find_invalid_utf8("plain ASCII") == std::string_view::npos);
+  CHECK(oly::find_invalid_utf8("Angèle 東京 🏅") == std::string_view::npos);
+  CHECK(oly::find_invalid_utf8("ab\xFF") == 2);
+  CHECK(oly::find_invalid_utf8("é\x80") == 2);              // stray continuation byte
+  CHECK(oly::find_invalid_utf8("x\xC0\x80") == 1);          // overlong NUL
+  CHECK(oly::find_invalid_utf8("x\xED\xA0\x80") == 1);      // UTF-16 surrogate
+  CHECK(oly::find_invalid_utf8("x\xF4\x90\x80\x80") == 1);  // beyond U+10FFFF
+  CHECK(oly::find_invalid_utf8("東\xE4\xBA") == 3);         // truncated at the end
+}
+
+TEST_CASE("repair_utf8 replaces each maximal ill-formed subpart by U+FFFD", "[utf8]") {
+  std::size_t n = 99;
+  CHECK(oly::repair_utf8("Angèle", &n) == "Angèle");
+  CHECK(n == 0);
+  CHECK(oly::repair_utf8("a\xFF"
+                         "b\xFE",
+                         &n) ==
+        "a\uFFFD"
+        "b\uFFFD");
+  CHECK(n == 2);
+  // A truncated 4-byte sequence is one subpart, so one replacement.
+  CHECK(oly::repair_utf8("\xF0\x9F\x8F"
+                         "x",
+                         &n) ==
+        "\uFFFD"
+        "x");
+  CHECK(n == 1);
+  // Each byte of an overlong sequence is its own subpart.
+  CHECK(oly::repair_utf8("\xC0\x80", &n) == "\uFFFD\uFFFD");
+  CHECK(n == 2);
+  CHECK(oly::repair_utf8("ok\xE6\x9D") == "ok\uFFFD");
+  CHECK(oly::find_invalid_utf8(oly::repair_utf8(std::string(300, '\x9F'))) ==
+        std::string_view::npos);
+}
+
+TEST_CASE("utf8_floor never cuts inside a character", "[utf8]") {
+  const std::string s = "aé東🏅";  // bytes: a | C3 A9 | E6 9D B1 | F0 9F 8F 85
+  CHECK(oly::utf8_floor(s, 0) == 0);
+  CHECK(oly::utf8_floor(s, 1) == 1);
+  CHECK(oly::utf8_floor(s, 2) == 1);
+  CHECK(oly::utf8_floor(s, 3) == 3);
+  CHECK(oly::utf8_floor(s, 4) == 3);
+  CHECK(oly::utf8_floor(s, 5) == 3);
+  CHECK(oly::utf8_floor(s, 6) == 6);
+  CHECK(oly::utf8_floor(s, 9) == 6);
+  CHECK(oly::utf8_floor(s, 10) == 10);
+  CHECK(oly::utf8_floor(s, 100) == 10);
+}

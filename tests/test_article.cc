@@ -1,0 +1,193 @@
+// oly::normalize_date, the stored record (to_record/from_record) and content hashes.
+#include <catch2/catch.hpp>
+#include <optional>
+#include <string>
+
+#include "article.h"
+
+namespace {
+
+struct DateRow {
+  const char* behaviour;
+  const char* input;
+  std::optional<std::string> expected;  // std::nullopt: invalid
+};
+
+const DateRow kDateRows[] = {
+    {"a plain date is kept", "2024-08-12", "2024-08-12"},
+    {"surrounding blanks are ignored", "  2024-08-12\t\r", "2024-08-12"},
+    {"a UTC date-time keeps its day", "2024-08-12T10:30:00Z", "2024-08-12"},
+    {"a lower-case z means UTC", "2024-08-12t10:30:00z", "2024-08-12"},
+    {"a date-time without a zone is read as UTC", "2024-08-12T23:59:59", "2024-08-12"},
+    {"a date-time without seconds", "2024-08-12T10:30", "2024-08-12"},
+    {"a space may separate date and time", "2024-08-12 10:30:00", "2024-08-12"},
+    {"fractional seconds are accepted", "2024-08-12T10:30:00.123456Z", "2024-08-12"},
+    {"+02:00 early in the morning is the previous UTC day", "2024-08-12T01:00:00+02:00",
+     "2024-08-11"},
+    {"+02:00 later in the day stays on the same day", "2024-08-12T03:00:00+02:00", "2024-08-12"},
+    {"-04:00 late in the evening is the next UTC day", "2024-08-04T23:30:00-04:00", "2024-08-05"},
+    {"a +0530 offset without colon", "2024-08-12T05:00:00+0530", "2024-08-11"},
+    {"a +0530 offset that stays on the day", "2024-08-12T06:00:00+0530", "2024-08-12"},
+    {"an hours-only offset", "2024-08-12T01:00:00+02", "2024-08-11"},
+    {"an offset can cross a year boundary", "2024-01-01T00:30:00+05:30", "2023-12-31"},
+    {"a negative offset can cross a month boundary", "2024-02-29T22:00:00-03:00", "2024-03-01"},
+    {"29 February of a leap year is valid", "2024-02-29", "2024-02-29"},
+    {"29 February of a common year is invalid", "2023-02-29", std::nullopt},
+    {"month 13 is invalid", "2024-13-01", std::nullopt},
+    {"month 00 is invalid", "2024-00-10", std::nullopt},
+    {"day 32 is invalid", "2024-01-32", std::nullopt},
+    {"31 April is invalid", "2024-04-31", std::nullopt},
+    {"single-digit month and day are invalid", "2024-8-12", std::nullopt},
+    {"a slash-separated date is invalid", "2024/08/12", std::nullopt},
+    {"a day-first date is invalid", "12-08-2024", std::nullopt},
+    {"garbage is invalid", "yesterday", std::nullopt},
+    {"an empty string is invalid", "", std::nullopt},
+    {"trailing junk after the date is invalid", "2024-08-12x", std::nullopt},
+    {"an hour without minutes is invalid", "2024-08-12T10", std::nullopt},
+    {"minute 60 is invalid", "2024-08-12T10:60:00Z", std::nullopt},
+    {"hour 25 is invalid", "2024-08-12T25:00:00Z", std::nullopt},
+    {"24:00 is the end of the day, i.e. the next day", "2024-08-12T24:00:00Z", "2024-08-13"},
+    {"24:00 without seconds", "2024-12-31T24:00", "2025-01-01"},
+    {"24:30 is invalid", "2024-08-12T24:30", std::nullopt},
+    {"24:30 with seconds and a zone is invalid", "2024-08-12T24:30:00Z", std::nullopt},
+    {"24:00:01 is invalid", "2024-08-12T24:00:01Z", std::nullopt},
+    {"an unknown zone letter is invalid", "2024-08-12T10:00:00X", std::nullopt},
+    {"a zone with too many digits is invalid", "2024-08-12T10:00:00+020000", std::nullopt},
+    {"an offset of 24 hours is invalid", "2024-08-12T10:00:00+24:00", std::nullopt},
+    {"text after Z is invalid", "2024-08-12T10:00:00Zjunk", std::nullopt},
+};
+
+std::string show(const std::optional<std::string>& d) {
+  return d ? *d : "<invalid>";
+}
+
+oly::Article sample() {
+  oly::Article a;
+  a.id = "paris-2024/closing";
+  a.title = "Tom Cruise's stunt at the closing ceremony";
+  a.date = "2024-08-12";
+  a.source = "Reuters";
+  a.url = "https://example.com/closing";
+  a.body = "Angèle sang. \"Quotes\", back\\slashes, tabs\t and\nnewlines; 東京 → 🏅";
+  a.lang = "en";
+  a.tags = {"Paris 2024", "Closing ceremony"};
+  return a;
+}
+
+void check_equal(const oly::Article& x, const oly::Article& y) {
+  CHECK(x.id == y.id);
+  CHECK(x.title == y.title);
+  CHECK(x.date == y.date);
+  CHECK(x.source == y.source);
+  CHECK(x.url == y.url);
+  CHECK(x.body == y.body);
+  CHECK(x.lang == y.lang);
+  CHECK(x.tags == y.tags);
+}
+
+}  // namespace
+
+TEST_CASE("normalize_date gives the UTC day of dates and ISO date-times", "[article][date]") {
+  for (const DateRow& row : kDateRows) {
+    INFO("row: " << row.behaviour << " (input '" << row.input << "')");
+    CHECK(show(oly::normalize_date(row.input)) == show(row.expected));
+  }
+}
+
+TEST_CASE("a record round-trips through to_record and from_record", "[article][record]") {
+  const oly::Article a = sample();
+  const std::string record = oly::to_record(a);
+  const auto back = oly::from_record(record);
+  REQUIRE(back.has_value());
+  check_equal(*back, a);
+  CHECK(oly::to_record(*back) == record);
+
+  SECTION("an empty article round-trips too") {
+    const auto empty = oly::from_record(oly::to_record(oly::Article{}));
+    REQUIRE(empty.has_value());
+    check_equal(*empty, oly::Article{});
+  }
+}
+
+TEST_CASE("a record is compact JSON with the fields in a fixed order", "[article][record]") {
+  oly::Article a;
+  a.id = "x";
+  a.title = "T";
+  a.tags = {"a"};
+  CHECK(
+      oly::to_record(a) ==
+      R"({"id":"x","title":"T","date":"","source":"","url":"","lang":"","tags":["a"],"body":""})");
+}
+
+TEST_CASE("from_record rejects what is not one of our records", "[article][record]") {
+  CHECK_FALSE(oly::from_record("").has_value());
+  CHECK_FALSE(oly::from_record("not json").has_value());
+  CHECK_FALSE(oly::from_record("[1,2]").has_value());
+  CHECK_FALSE(oly::from_record("\"a string\"").has_value());
+  CHECK_FALSE(oly::from_record("{\"id\":").has_value());
+
+  SECTION("fields of the wrong type are left empty") {
+    const auto a = oly::from_record(R"({"id":5,"title":"T","tags":["a",3,"b"],"body":null})");
+    REQUIRE(a.has_value());
+    CHECK(a->id == "");
+    CHECK(a->title == "T");
+    CHECK(a->body == "");
+    CHECK(a->tags == std::vector<std::string>{"a", "b"});
+  }
+}
+
+TEST_CASE("content_hash is 16 hex digits and stable", "[article][hash]") {
+  const oly::Article a = sample();
+  const std::string h = oly::content_hash(a);
+  CHECK(h.size() == 16);
+  CHECK(h.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(oly::content_hash(a) == h);
+  oly::Article copy = a;
+  CHECK(oly::content_hash(copy) == h);
+  // A record round trip keeps the hash, so an unchanged article is recognised.
+  CHECK(oly::content_hash(*oly::from_record(oly::to_record(a))) == h);
+}
+
+TEST_CASE("content_hash changes when any indexed field changes", "[article][hash]") {
+  const oly::Article a = sample();
+  const std::string h = oly::content_hash(a);
+  auto changed = [&](auto mutate) {
+    oly::Article b = a;
+    mutate(b);
+    return oly::content_hash(b);
+  };
+  CHECK(changed([](oly::Article& b) { b.id += "x"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.title += "!"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.date = "2024-08-13"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.source = "AP"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.url += "/"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.body += " "; }) != h);
+  CHECK(changed([](oly::Article& b) { b.lang = "fr"; }) != h);
+  CHECK(changed([](oly::Article& b) { b.tags.push_back("x"); }) != h);
+  CHECK(changed([](oly::Article& b) { b.tags[0] = "Paris 2028"; }) != h);
+  CHECK(changed([](oly::Article& b) { std::swap(b.tags[0], b.tags[1]); }) != h);
+
+  SECTION("moving text between fields changes the hash") {
+    oly::Article x, y;
+    x.title = "ab";
+    x.body = "c";
+    y.title = "a";
+    y.body = "bc";
+    CHECK(oly::content_hash(x) != oly::content_hash(y));
+    oly::Article t1, t2;
+    t1.tags = {"ab", "c"};
+    t2.tags = {"a", "bc"};
+    CHECK(oly::content_hash(t1) != oly::content_hash(t2));
+  }
+}
+
+TEST_CASE("hash_hex is FNV-1a 64 with a field separator", "[article][hash]") {
+  CHECK(oly::hash_hex("") == oly::hash_hex(""));
+  CHECK(oly::hash_hex("a") != oly::hash_hex("b"));
+  CHECK(oly::hash_hex("abc").size() == 16);
+  // A one-field article with only an id hashes like the id followed by empty fields, so
+  // hash_hex of the same bytes differs from content_hash (which hashes 7 fields).
+  oly::Article a;
+  a.id = "abc";
+  CHECK(oly::hash_hex("abc") != oly::content_hash(a));
+}

@@ -1,0 +1,324 @@
+// oly::DocumentBuilder: the terms, positions, values and data of an indexed article.
+#include <xapian.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+#include "article.h"
+#include "document.h"
+#include "schema.h"
+
+namespace schema = oly::schema;
+
+namespace {
+
+struct TermInfo {
+  Xapian::termcount wdf = 0;
+  std::vector<Xapian::termpos> positions;
+};
+
+// Every term of a document with its wdf and positions.
+std::map<std::string, TermInfo> terms_of(const Xapian::Document& doc) {
+  std::map<std::string, TermInfo> out;
+  for (auto t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+    TermInfo& info = out[*t];
+    info.wdf = t.get_wdf();
+    for (auto p = t.positionlist_begin(); p != t.positionlist_end(); ++p) {
+      info.positions.push_back(*p);
+    }
+  }
+  return out;
+}
+
+// The terms that start with `prefix`, the prefix removed. Terms with other upper-case
+// prefixes that merely start with the same letters are not filtered out, so pass the
+// longest prefix that matters.
+std::vector<std::string> with_prefix(const std::map<std::string, TermInfo>& terms,
+                                     const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& [term, info] : terms) {
+    if (term.compare(0, prefix.size(), prefix) == 0) out.push_back(term.substr(prefix.size()));
+  }
+  return out;
+}
+
+// Unprefixed terms start with a lower-case letter, a digit or a non-ASCII byte.
+std::vector<std::string> unprefixed(const std::map<std::string, TermInfo>& terms) {
+  std::vector<std::string> out;
+  for (const auto& [term, info] : terms) {
+    if (!term.empty() && !(term[0] >= 'A' && term[0] <= 'Z')) out.push_back(term);
+  }
+  return out;
+}
+
+using Positions = std::vector<Xapian::termpos>;
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+// The (stem key, word) pairs first met in the builder's last build().
+Pairs new_pairs(const oly::DocumentBuilder& b) {
+  Pairs out;
+  for (const oly::StemPair& p : b.new_stem_pairs()) out.emplace_back(p.key, p.term);
+  return out;
+}
+
+oly::Article sample() {
+  oly::Article a;
+  a.id = "paris/closing-1";
+  a.title = "Cruise's Stunt";                   // cruise@1 stunt@2
+  a.body = "Running swimmers cheered Cruise.";  // @103..106
+  a.source = "Reuters News";                    // @207..208
+  a.tags = {"Closing Ceremony", "Tom Cruise's"};
+  a.lang = "en";
+  a.date = "2024-08-12";
+  a.url = "https://example.com/closing";
+  return a;
+}
+
+struct Built {
+  oly::Analyzer analyzer;
+  oly::StemmerCache stemmers{"en"};
+  oly::DocumentBuilder builder{analyzer, stemmers};
+  Xapian::Document build(const oly::Article& a, const std::string& hash = "0123456789abcdef") {
+    return builder.build(a, hash);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the id becomes one boolean Q term", "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(with_prefix(terms, "Q") == std::vector<std::string>{"paris/closing-1"});
+  CHECK(terms.at("Qparis/closing-1").wdf == 0);
+  CHECK(terms.at("Qparis/closing-1").positions.empty());
+}
+
+TEST_CASE("title words become S terms with positions from 1", "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(with_prefix(terms, "S") == std::vector<std::string>{"cruise", "stunt"});
+  CHECK(terms.at("Scruise").positions == Positions{1});
+  CHECK(terms.at("Sstunt").positions == Positions{2});
+  CHECK(terms.at("Sstunt").wdf == 1);
+}
+
+TEST_CASE("title words are also unprefixed terms with the title wdf boost", "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(terms.at("stunt").positions == Positions{2});
+  CHECK(terms.at("stunt").wdf == schema::kTitleBoost);
+  // "cruise" is in the title (boosted) and once in the body.
+  CHECK(terms.at("cruise").positions == Positions{1, 106});
+  CHECK(terms.at("cruise").wdf == schema::kTitleBoost + 1);
+}
+
+TEST_CASE("body positions start after the title end plus the field gap", "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(unprefixed(terms) ==
+        std::vector<std::string>{"cheered", "cruise", "running", "stunt", "swimmers"});
+  // The title ends at position 2; positions 3 .. 102 are the gap.
+  const Xapian::termpos first_body = 2 + 1 + schema::kFieldPositionGap;
+  CHECK(terms.at("running").positions == Positions{first_body});
+  CHECK(terms.at("swimmers").positions == Positions{first_body + 1});
+  CHECK(terms.at("cheered").positions == Positions{first_body + 2});
+  CHECK(terms.at("running").wdf == 1);
+  // So the last title word and the first body word are never adjacent: a phrase such
+  // as "stunt running" cannot match across the field boundary.
+  CHECK(terms.at("running").positions[0] - terms.at("stunt").positions[0] >
+        schema::kFieldPositionGap);
+
+  SECTION("without a title the body starts after the gap") {
+    oly::Article a = sample();
+    a.title.clear();
+    const auto t = terms_of(b.build(a));
+    CHECK(t.at("running").positions == Positions{1 + schema::kFieldPositionGap});
+    CHECK(with_prefix(t, "S").empty());
+  }
+}
+
+TEST_CASE("stems are not document terms but (stem, word) pairs for the synonym table",
+          "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(with_prefix(terms, "Z").empty());
+  // Title words give a ZS key for the S word and a Z key for the unprefixed word; body
+  // words a Z key. "cruise" is in the title and the body: one pair. Source words have
+  // no stems.
+  CHECK(new_pairs(b.builder) == Pairs{{"ZScruis", "Scruise"},
+                                      {"Zcruis", "cruise"},
+                                      {"ZSstunt", "Sstunt"},
+                                      {"Zstunt", "stunt"},
+                                      {"Zrun", "running"},
+                                      {"Zswimmer", "swimmers"},
+                                      {"Zcheer", "cheered"}});
+  // Every word of the document is there (its exact term is a document term).
+  for (const auto& [key, word] : new_pairs(b.builder)) {
+    INFO(word);
+    CHECK(terms.count(word) == 1);
+  }
+
+  SECTION("a pair is new only once per builder and language") {
+    b.build(sample());
+    CHECK(b.builder.new_stem_pairs().empty());
+    oly::Article a = sample();
+    a.title = "Stunts";
+    a.body = "Running and runners.";
+    b.build(a);
+    CHECK(new_pairs(b.builder) == Pairs{{"ZSstunt", "Sstunts"},
+                                        {"Zstunt", "stunts"},
+                                        {"Zand", "and"},
+                                        {"Zrunner", "runners"}});
+    a.lang = "fr";  // the same words in another language are new pairs
+    a.title.clear();
+    b.build(a);
+    CHECK(new_pairs(b.builder) ==
+          Pairs{{"Zrunning", "running"}, {"Zand", "and"}, {"Zrunner", "runners"}});
+  }
+}
+
+TEST_CASE("source words are positional XSRC terms after the body, not stemmed", "[document]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(with_prefix(terms, std::string(schema::kPrefixSource)) ==
+        std::vector<std::string>{"news", "reuters"});
+  // The body ends at 106, so the source starts at 107 + the gap.
+  const Xapian::termpos first_source = 106 + 1 + schema::kFieldPositionGap;
+  CHECK(terms.at("XSRCreuters").positions == Positions{first_source});
+  CHECK(terms.at("XSRCnews").positions == Positions{first_source + 1});
+  CHECK(terms.count("reuters") == 0);
+  CHECK(terms.count("ZXSRCreuter") == 0);
+}
+
+TEST_CASE("tags become whole folded K terms", "[document]") {
+  Built b;
+  oly::Article a = sample();
+  a.tags = {"Closing Ceremony", "Tom Cruise's", "ＪＵＤＯ", "Angèle", "", std::string(200, 't')};
+  const auto terms = terms_of(b.build(a));
+  CHECK(with_prefix(terms, "K") ==
+        std::vector<std::string>{"angele", "closing ceremony", "judo", "tom cruise"});
+  CHECK(terms.at("Kclosing ceremony").wdf == 0);
+}
+
+TEST_CASE("the language becomes an L term", "[document]") {
+  Built b;
+  oly::Article a = sample();
+  CHECK(with_prefix(terms_of(b.build(a)), "L") == std::vector<std::string>{"en"});
+  a.lang = "";
+  CHECK(with_prefix(terms_of(b.build(a)), "L").empty());
+}
+
+TEST_CASE("the date becomes D, M, Y terms and a YYYYMMDD value", "[document]") {
+  Built b;
+  const Xapian::Document doc = b.build(sample());
+  const auto terms = terms_of(doc);
+  CHECK(with_prefix(terms, "D") == std::vector<std::string>{"20240812"});
+  CHECK(with_prefix(terms, "M") == std::vector<std::string>{"202408"});
+  CHECK(with_prefix(terms, "Y") == std::vector<std::string>{"2024"});
+  CHECK(doc.get_value(schema::kSlotDate) == "20240812");
+
+  SECTION("an article without a date has neither the terms nor the value") {
+    oly::Article a = sample();
+    a.date.clear();
+    const Xapian::Document d = b.build(a);
+    const auto t = terms_of(d);
+    CHECK(with_prefix(t, "D").empty());
+    CHECK(with_prefix(t, "M").empty());
+    CHECK(with_prefix(t, "Y").empty());
+    CHECK(d.get_value(schema::kSlotDate) == "");
+  }
+}
+
+TEST_CASE("the content hash is stored in its value slot", "[document]") {
+  Built b;
+  const oly::Article a = sample();
+  const std::string hash = oly::content_hash(a);
+  CHECK(b.build(a, hash).get_value(schema::kSlotContentHash) == hash);
+}
+
+TEST_CASE("the document data is the record and round-trips", "[document]") {
+  Built b;
+  const oly::Article a = sample();
+  const Xapian::Document doc = b.build(a);
+  CHECK(doc.get_data() == oly::to_record(a));
+  const auto back = oly::from_record(doc.get_data());
+  REQUIRE(back.has_value());
+  CHECK(back->id == a.id);
+  CHECK(back->title == a.title);
+  CHECK(back->body == a.body);
+  CHECK(back->source == a.source);
+  CHECK(back->url == a.url);
+  CHECK(back->date == a.date);
+  CHECK(back->lang == a.lang);
+  CHECK(back->tags == a.tags);
+}
+
+TEST_CASE("the article's language picks the stemmer", "[document]") {
+  Built b;
+  oly::Article a;
+  a.id = "x";
+  a.body = "championnes running";
+  SECTION("French") {
+    a.lang = "fr";
+    const auto terms = terms_of(b.build(a));
+    CHECK(new_pairs(b.builder) == Pairs{{"Zchampion", "championnes"}, {"Zrunning", "running"}});
+    CHECK(with_prefix(terms, "Z").empty());
+    CHECK(with_prefix(terms, "L") == std::vector<std::string>{"fr"});
+  }
+  SECTION("the index default (English) when the article has none") {
+    const auto terms = terms_of(b.build(a));
+    CHECK(new_pairs(b.builder) == Pairs{{"Zchampionn", "championnes"}, {"Zrun", "running"}});
+    CHECK(with_prefix(terms, "L").empty());
+  }
+  SECTION("no stems for a language without a stemmer") {
+    a.lang = "ja";
+    a.body = "東京オリンピック running";
+    const auto terms = terms_of(b.build(a));
+    CHECK(with_prefix(terms, "Z").empty());
+    CHECK(b.builder.new_stem_pairs().empty());
+    CHECK(terms.count("東京") == 1);
+    CHECK(terms.count("オリンピック") == 1);
+    CHECK(terms.count("running") == 1);
+  }
+}
+
+TEST_CASE("numbers and CJK words get no stem terms", "[document]") {
+  Built b;
+  oly::Article a;
+  a.id = "x";
+  a.title = "9.58 東京";
+  a.body = "2024";
+  const auto terms = terms_of(b.build(a));
+  CHECK(with_prefix(terms, "Z").empty());
+  CHECK(b.builder.new_stem_pairs().empty());
+  CHECK(with_prefix(terms, "S") == std::vector<std::string>{"9.58", "東京"});
+  CHECK(terms.at("2024").positions == Positions{3 + schema::kFieldPositionGap});
+}
+
+TEST_CASE("the builder can be reused: documents do not leak into each other", "[document]") {
+  Built b;
+  oly::Article a = sample();
+  oly::Article c;
+  c.id = "other";
+  c.title = "Judo";
+  b.build(a);
+  const auto terms = terms_of(b.build(c));
+  CHECK(unprefixed(terms) == std::vector<std::string>{"judo"});
+  CHECK(with_prefix(terms, "Q") == std::vector<std::string>{"other"});
+  CHECK(with_prefix(terms, "K").empty());
+}
+
+TEST_CASE("StemmerCache hands out one stemmer per language", "[document]") {
+  oly::StemmerCache cache("en");
+  CHECK(cache.default_language() == "en");
+  const oly::Stemmer& en = cache.get("");
+  CHECK(en.language() == "en");
+  CHECK(&cache.get("en") == &en);
+  const oly::Stemmer& fr = cache.get("fr");
+  CHECK(fr.language() == "fr");
+  CHECK(&cache.get("fr") == &fr);
+  CHECK_FALSE(cache.get("ja").enabled());
+}

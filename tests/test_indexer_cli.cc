@@ -1,0 +1,160 @@
+// The real `indexer` binary: exit codes, diagnostics on stderr, --analyze.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <initializer_list>
+#include <string>
+
+#include "test_util.h"
+
+using Catch::Contains;
+using oly::test::TempDir;
+using oly::test::write_file;
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs OLY_INDEXER with `args`; stdout is read through the pipe, stderr goes to a file in
+// `tmp`. OLYMPIC_INDEX is unset so that a forgotten -d cannot touch a real index.
+RunResult run_indexer(const TempDir& tmp, std::initializer_list<std::string> args) {
+  const std::string err_path = tmp / "stderr.txt";
+  std::string cmd = "env -u OLYMPIC_INDEX " + shell_quote(OLY_INDEXER);
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " 2>" + shell_quote(err_path) + " </dev/null";
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = oly::test::read_file(err_path);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("indexer exits 0 on clean input", "[cli]") {
+  TempDir tmp("cli");
+  write_file(tmp / "in/a.txt", "Title: Alpha\n\nBody.");
+  write_file(tmp / "in/b.jsonl", "{\"id\":\"b\",\"title\":\"Bravo\"}\n");
+  const RunResult r = run_indexer(tmp, {"-d", tmp / "index", tmp / "in"});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("indexed " + tmp / "index" + ": 2 added, 0 replaced"));
+  CHECK_THAT(r.err, Contains("(2 documents in the index)"));
+  CHECK(r.out == "");
+
+  SECTION("-q drops the summary line") {
+    const RunResult q = run_indexer(tmp, {"-q", "-d", tmp / "index", tmp / "in"});
+    CHECK(q.exit_code == 0);
+    CHECK(q.err == "");
+  }
+}
+
+TEST_CASE("indexer exits 1 when an input is bad, with path:line: error:", "[cli]") {
+  TempDir tmp("cli");
+  const std::string feed = tmp / "in/feed.jsonl";
+  write_file(feed, "{\"id\":\"a\",\"title\":\"Good\"}\n{\"id\":\"b\",\"title\":5}\n");
+  const RunResult r = run_indexer(tmp, {"-d", tmp / "index", tmp / "in"});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains(feed + ":2: error: field 'title' must be a string, not a number"));
+  CHECK_THAT(r.err, Contains("1 added"));
+  CHECK_THAT(r.err, Contains("1 skipped"));
+}
+
+TEST_CASE("indexer exits 1 when an input file is empty", "[cli]") {
+  TempDir tmp("cli");
+  write_file(tmp / "empty.txt", "");
+  const RunResult r = run_indexer(tmp, {"-d", tmp / "index", tmp / "empty.txt"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains(tmp / "empty.txt" + ": error: empty file; skipped"));
+}
+
+TEST_CASE("indexer exits 2 on usage errors", "[cli]") {
+  TempDir tmp("cli");
+  SECTION("no input paths") {
+    const RunResult r = run_indexer(tmp, {"-d", tmp / "index"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("no input paths"));
+  }
+  SECTION("an unknown flag") {
+    const RunResult r = run_indexer(tmp, {"--no-such-flag", tmp / "in"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err != "");
+  }
+  SECTION("a bad flag value") {
+    const RunResult r = run_indexer(tmp, {"--progress", "sometimes", tmp / "in"});
+    CHECK(r.exit_code == 2);
+  }
+  SECTION("an unknown language") {
+    write_file(tmp / "a.txt", "x");
+    const RunResult r =
+        run_indexer(tmp, {"-d", tmp / "index", "--language", "klingon", tmp / "a.txt"});
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("no stemmer for language 'klingon'"));
+  }
+}
+
+TEST_CASE("indexer exits 2 when the index is unusable", "[cli]") {
+  TempDir tmp("cli");
+  write_file(tmp / "a.txt", "x");
+  write_file(tmp / "index", "a regular file");
+  const RunResult r = run_indexer(tmp, {"-d", tmp / "index", tmp / "a.txt"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("indexer: " + tmp / "index" + ": error: index path exists"));
+}
+
+TEST_CASE("indexer --help and --version exit 0", "[cli]") {
+  TempDir tmp("cli");
+  const RunResult help = run_indexer(tmp, {"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Contains("--analyze"));
+  const RunResult version = run_indexer(tmp, {"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.out, Contains("indexer"));
+}
+
+TEST_CASE("indexer --analyze prints term, stem, position, begin, end", "[cli]") {
+  TempDir tmp("cli");
+  SECTION("one accented word") {
+    const RunResult r = run_indexer(tmp, {"--analyze", "Angèle"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "angele\tangel\t1\t0\t7\n");
+  }
+  SECTION("numbers and CJK words have an empty stem") {
+    const RunResult r = run_indexer(tmp, {"--analyze", "Bolt 9.58 東京"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "bolt\tbolt\t1\t0\t4\n9.58\t\t2\t5\t9\n東京\t\t3\t10\t16\n");
+  }
+  SECTION("the language flag picks the stemmer") {
+    const RunResult r = run_indexer(tmp, {"--language", "fr", "--analyze", "championnes"});
+    CHECK(r.out == "championnes\tchampion\t1\t0\t11\n");
+  }
+  SECTION("JSON output") {
+    const RunResult r = run_indexer(tmp, {"--analyze", "Angèle", "--json"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out ==
+          "{\"term\":\"angele\",\"stem\":\"angel\",\"position\":1,\"begin\":0,\"end\":7,"
+          "\"text\":\"Angèle\"}\n");
+  }
+}

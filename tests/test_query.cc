@@ -1,0 +1,540 @@
+// The query language (core/query.h): what each query is understood as, and every syntax
+// error with its column. Table-driven: one row per query.
+#include <xapian.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+#include "article.h"
+#include "document.h"
+#include "query.h"
+#include "test_util.h"
+
+namespace {
+
+struct Parser {
+  oly::Analyzer analyzer;
+  oly::Stemmer stemmer{"en"};
+
+  oly::ParsedQuery parse(const std::string& q, bool any = false) {
+    oly::QueryOptions o;
+    o.match_any = any;
+    return oly::parse_query(q, analyzer, stemmer, o);
+  }
+  std::string describe(const std::string& q, bool any = false) { return parse(q, any).describe(); }
+};
+
+struct ReadingRow {
+  const char* query;
+  bool any;  // QueryOptions::match_any (--any)
+  const char* understood;
+};
+
+struct ErrorRow {
+  const char* query;
+  std::size_t column;
+  const char* message;  // a substring of what()
+};
+
+void check_readings(const std::vector<ReadingRow>& rows) {
+  Parser p;
+  for (const ReadingRow& r : rows) {
+    INFO("query: " << r.query << (r.any ? "  (--any)" : ""));
+    std::string got;
+    try {
+      got = p.describe(r.query, r.any);
+    } catch (const oly::QuerySyntaxError& e) {
+      FAIL_CHECK("unexpected error at column " << e.column() << ": " << e.what());
+    }
+    CHECK(got == r.understood);
+  }
+}
+
+void check_errors(const std::vector<ErrorRow>& rows) {
+  Parser p;
+  for (const ErrorRow& r : rows) {
+    INFO("query: " << r.query);
+    try {
+      const std::string got = p.describe(r.query);
+      FAIL_CHECK("parsed without error as " << got);
+    } catch (const oly::QuerySyntaxError& e) {
+      CHECK(e.column() == r.column);
+      CHECK_THAT(e.what(), Catch::Contains(r.message));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("query: words, stems, implicit AND and --any", "[query]") {
+  check_readings({
+      {"medals", false, R"("medals"|stem:medal)"},
+      {"Running", false, R"("running"|stem:run)"},
+      {"gold medal", false, R"(AND("gold"|stem:gold, "medal"|stem:medal))"},
+      {"gold medal", true, R"(OR("gold"|stem:gold, "medal"|stem:medal))"},
+      {"gold +medal", true, R"(AND_MAYBE("medal"|stem:medal, "gold"|stem:gold))"},
+      {"gold medal -silver", true,
+       R"(AND_NOT(OR("gold"|stem:gold, "medal"|stem:medal), "silver"|stem:silver))"},
+      {"gold AND medal relay", true,
+       R"(AND_MAYBE(AND("gold"|stem:gold, "medal"|stem:medal), "relay"|stem:relay))"},
+      {"(gold medal)", true, R"(OR("gold"|stem:gold, "medal"|stem:medal))"},
+      // Lower-case and/or/not are words, not operators.
+      {"cats and dogs", false, R"(AND("cats"|stem:cat, "and"|stem:and, "dogs"|stem:dog))"},
+      {"gold or silver", false, R"(AND("gold"|stem:gold, "or"|stem:or, "silver"|stem:silver))"},
+      {"not", false, R"("not"|stem:not)"},
+      {"9.58", false, R"("9.58")"},  // numbers have no stem
+  });
+}
+
+TEST_CASE("query: boolean operators and groups", "[query]") {
+  check_readings({
+      {"gold AND medal", false, R"(AND("gold"|stem:gold, "medal"|stem:medal))"},
+      {"gold OR medal", false, R"(OR("gold"|stem:gold, "medal"|stem:medal))"},
+      {"gold OR silver OR bronze", false,
+       R"(OR("gold"|stem:gold, "silver"|stem:silver, "bronze"|stem:bronz))"},
+      {"gold NOT silver", false, R"(AND_NOT("gold"|stem:gold, "silver"|stem:silver))"},
+      {"gold AND NOT silver", false, R"(AND_NOT("gold"|stem:gold, "silver"|stem:silver))"},
+      {"NOT silver", false, R"(AND_NOT(ALL, "silver"|stem:silver))"},
+      {"-silver", false, R"(AND_NOT(ALL, "silver"|stem:silver))"},
+      {"+gold -silver", false, R"(AND_NOT("gold"|stem:gold, "silver"|stem:silver))"},
+      {"gold -silver -bronze", false,
+       R"(AND_NOT("gold"|stem:gold, "silver"|stem:silver, "bronze"|stem:bronz))"},
+      {"+gold", false, R"("gold"|stem:gold)"},
+      {"(gold OR silver) medal", false,
+       R"(AND(OR("gold"|stem:gold, "silver"|stem:silver), "medal"|stem:medal))"},
+      {"((gold OR silver) AND (relay OR sprint)) -doping", false,
+       R"(AND_NOT(AND(OR("gold"|stem:gold, "silver"|stem:silver), OR("relay"|stem:relay, "sprint"|stem:sprint)), "doping"|stem:dope))"},
+      {"(((gold)))", false, R"("gold"|stem:gold)"},
+      {"-(gold OR silver) medal", false,
+       R"(AND_NOT("medal"|stem:medal, OR("gold"|stem:gold, "silver"|stem:silver)))"},
+      {"gold OR NOT silver", false, R"(OR("gold"|stem:gold, AND_NOT(ALL, "silver"|stem:silver)))"},
+      {"\"gold\"(medal)", false, R"(AND("gold", "medal"|stem:medal))"},
+  });
+}
+
+TEST_CASE("query: phrases, exact words, NEAR and wildcards", "[query]") {
+  check_readings({
+      {"\"world record\"", false, "PHRASE(world record)"},
+      {"\"World Record\"", false, "PHRASE(world record)"},
+      // Slack: the window is the number of words plus the slack.
+      {"\"world record\"~3", false, "PHRASE(world record)/5"},
+      {"\"the world record\"~2", false, "PHRASE(the world record)/5"},
+      {"\"world record\"~0", false, "PHRASE(world record)/2"},
+      // A quoted single word is an exact term: no stem.
+      {"\"Medals\"", false, R"("medals")"},
+      {"\"running\" fast", false, R"(AND("running", "fast"|stem:fast))"},
+      {"bolt NEAR record", false, "NEAR(bolt record)/10"},
+      {"bolt NEAR/20 record", false, "NEAR(bolt record)/20"},
+      {"bolt NEAR/1000 record", false, "NEAR(bolt record)/1000"},
+      {"\"usain bolt\" NEAR record", false, "NEAR(usain bolt record)/10"},
+      {"(bolt) NEAR record", false, "NEAR(bolt record)/10"},
+      {"marath*", false, "marath*"},
+      {"Marath*", false, "marath*"},
+      {"über*", false, "uber*"},
+      {"gold medal*", false, R"(AND("gold"|stem:gold, medal*))"},
+      {"東京*", false, "東京*"},
+  });
+}
+
+TEST_CASE("query: fields and filters", "[query]") {
+  check_readings({
+      {"title:bolt", false, R"(title:"bolt"|stem:bolt)"},
+      {"Title:Bolt", false, R"(title:"bolt"|stem:bolt)"},
+      {"title:\"world record\"", false, "title:PHRASE(world record)"},
+      {"title:\"world record\"~2", false, "title:PHRASE(world record)/4"},
+      {"title:bolt NEAR title:record", false, "title:NEAR(bolt record)/10"},
+      {"title:marath*", false, "title:marath*"},
+      {"title:東京オリンピック", false, "title:PHRASE(東京 オリンピック)"},
+      {"title:bolt OR title:\"usain bolt\"", false,
+       R"(OR(title:"bolt"|stem:bolt, title:PHRASE(usain bolt)))"},
+      {"source:bbc", false, R"(FILTER(source:"bbc"))"},
+      {"source:BBC", false, R"(FILTER(source:"bbc"))"},
+      {"source:\"Olympic Desk\"", false, "FILTER(source:PHRASE(olympic desk))"},
+      {"tag:Paris-2024", false, "FILTER(tag:paris-2024)"},
+      {"tags:Paris-2024", false, "FILTER(tag:paris-2024)"},
+      {"tag:\"Paris 2024\"", false, "FILTER(tag:paris 2024)"},
+      {"tag:Été", false, "FILTER(tag:ete)"},
+      {"lang:FR", false, "FILTER(lang:fr)"},
+      {"language:FR", false, "FILTER(lang:fr)"},
+      {"lang:\"FR\"", false, "FILTER(lang:fr)"},
+      // Ids are raw: kept verbatim, case and all.
+      {"id:corpus/seed/Bolt-200m.txt", false, "FILTER(id:corpus/seed/Bolt-200m.txt)"},
+      {"ID:wire-001", false, "FILTER(id:wire-001)"},
+      {"id:\"corpus/a b.txt\"", false, "FILTER(id:corpus/a b.txt)"},
+      {"date:2024-08-12 gold", false, R"(AND(FILTER(date:2024-08-12), "gold"|stem:gold))"},
+      // `body:` is not a field of the query language; `foo:` is no field at all.
+      {"foo:bar", false, "PHRASE(foo bar)"},
+  });
+}
+
+TEST_CASE("query: date filters", "[query]") {
+  check_readings({
+      {"date:2024-08-12", false, "FILTER(date:2024-08-12)"},
+      {"date:2024-08", false, "FILTER(date:2024-08)"},
+      {"date:2024", false, "FILTER(date:2024)"},
+      {"date:\"2024\"", false, "FILTER(date:2024)"},
+      {"date:2024-07-26..2024-08-11", false, "FILTER(date 2024-07-26..2024-08-11)"},
+      {"date:2024-08..", false, "FILTER(date 2024-08-01..)"},
+      {"date:..2021", false, "FILTER(date ..2021-12-31)"},
+      {"date:2024..2024", false, "FILTER(date 2024-01-01..2024-12-31)"},
+      {"date:2024-02-29", false, "FILTER(date:2024-02-29)"},
+  });
+
+  SECTION("parse_date_filter gives the terms and bounds") {
+    oly::QueryNode day = oly::parse_date_filter("2024-08-12");
+    CHECK(day.kind == oly::QueryNode::Kind::kFilter);
+    CHECK(day.filter_term == "D20240812");
+    CHECK(oly::parse_date_filter("2024-08").filter_term == "M202408");
+    CHECK(oly::parse_date_filter("2024").filter_term == "Y2024");
+    oly::QueryNode range = oly::parse_date_filter("2024-07..2024-08-11");
+    CHECK(range.filter_term.empty());
+    CHECK(range.range_lo == "20240701");
+    CHECK(range.range_hi == "20240811");
+    CHECK(oly::parse_date_filter("..2021").range_lo.empty());
+    CHECK(oly::parse_date_filter("2021..").range_hi.empty());
+  }
+  SECTION("parse_date_filter columns are relative to the value") {
+    try {
+      oly::parse_date_filter("2024..20x5");
+      FAIL("no error");
+    } catch (const oly::QuerySyntaxError& e) {
+      CHECK(e.column() == 7);
+    }
+    CHECK_THROWS_AS(oly::parse_date_filter("2023-02-29"), oly::QuerySyntaxError);
+  }
+}
+
+TEST_CASE("query: text goes through the shared analyzer", "[query]") {
+  check_readings({
+      {"Angèle", false, R"("angele"|stem:angel)"},
+      {"CHÂTEAU", false, R"("chateau"|stem:chateau)"},
+      {"naïve", false, R"("naive"|stem:naiv)"},
+      {"straße", false, R"("strasse"|stem:strass)"},
+      {"Ｏｌｙｍｐｉｃｓ", false, R"("olympics"|stem:olymp)"},
+      {"Djokovic's", false, R"("djokovic"|stem:djokov)"},
+      // A word that yields several tokens becomes a phrase of them.
+      {"Mission-Impossible", false, "PHRASE(mission impossible)"},
+      {"Paris-2024", false, "PHRASE(paris 2024)"},
+      {"東京オリンピック", false, "PHRASE(東京 オリンピック)"},
+      {"AT&T", false, "PHRASE(at t)"},
+  });
+}
+
+TEST_CASE("query: syntax errors carry a column", "[query]") {
+  check_errors({
+      {"", 1, "empty query"},
+      {"   ", 1, "empty query"},
+      // Quotes: the column of the opening quote.
+      {"\"", 1, "unbalanced quote"},
+      {"gold \"world record", 6, "unbalanced quote"},
+      {"title:\"bolt", 7, "unbalanced quote"},
+      {"\"gold\"medal", 7, "a space is needed after a closing quote"},
+      // Parentheses.
+      {"( gold", 1, "unbalanced '('"},
+      {"gold (silver OR bronze", 6, "unbalanced '('"},
+      {"((a) OR (b)", 1, "unbalanced '('"},
+      {"gold )", 6, "unbalanced ')'"},
+      {"a OR b)", 7, "unbalanced ')'"},
+      {"()", 1, "empty group '()'"},
+      {"gold ()", 6, "empty group '()'"},
+      // AND / OR / NOT without operands.
+      {"AND gold", 1, "AND needs a word, phrase or group before it"},
+      {"gold AND", 6, "AND needs a word, phrase or group after it"},
+      {"(gold AND)", 7, "AND needs a word, phrase or group after it"},
+      {"a AND AND b", 3, "AND needs"},
+      {"OR gold", 1, "expected a word"},
+      {"gold OR", 6, "OR needs a word, phrase or group after it"},
+      {"a OR OR b", 3, "OR needs"},
+      {"gold NOT", 6, "NOT needs a word, phrase or group after it"},
+      {"NOT", 1, "NOT needs"},
+      {"NOT NOT gold", 5, "unexpected operator after NOT"},
+      {"+NOT gold", 2, "unexpected operator after '+'"},
+      {"gold + silver", 6, "'+' has no searchable words"},
+      {"+ -gold", 1, "'+' has no searchable words"},
+      // NEAR.
+      {"NEAR bolt", 1, "NEAR needs a word before it"},
+      {"bolt NEAR", 6, "NEAR needs a word after it"},
+      {"bolt NEAR NEAR record", 6, "NEAR needs a word after it"},
+      {"bolt NEAR (a OR b)", 6, "NEAR needs a word after it"},
+      {"(a OR b) NEAR c", 8, "NEAR joins words or phrases"},
+      {"bolt NEAR title:record", 6, "one field"},
+      {"bolt NEAR mara*", 6, "NEAR joins"},
+      {"bolt NEAR/0 record", 6, "NEAR/N needs a window from 1 to 1000"},
+      {"bolt NEAR/1001 record", 6, "window from 1 to 1000"},
+      {"bolt NEAR/x record", 6, "window from 1 to 1000"},
+      // Fields.
+      {"title:", 1, "missing value after 'title:'"},
+      {"gold title: bolt", 6, "missing value after 'title:'"},
+      {"tag:\"\"", 5, "empty value for tag:"},
+      {"title:\"\"", 1, "no searchable words"},
+      // Dates: the column of the bad part of the value.
+      {"date:2024-13", 6, "invalid date"},
+      {"date:2024-02-30", 6, "invalid date"},
+      {"date:yesterday", 6, "invalid date"},
+      {"date:2024-8", 6, "invalid date"},
+      {"date:2024-08-12..2024-07-01", 6, "date range ends before it starts"},
+      {"date:2024-08..2024-07", 6, "ends before it starts"},
+      {"date:..", 6, "a date range needs at least one end"},
+      {"date:2024..20x5", 12, "invalid range end"},
+      {"x date:2024-13..", 8, "invalid range start"},
+      // Phrase slack.
+      {"\"a b\"~x", 6, "'~' after a phrase needs a number"},
+      {"\"a b\"~", 6, "needs a number"},
+      {"\"a b\"~1001", 7, "phrase slack must be a number from 0 to 1000"},
+      {"\"gold\"~3", 1, "'~N' needs a phrase of two or more words"},
+      // Wildcards.
+      {"*", 1, "a wildcard needs at least one letter before '*'"},
+      {"gold *", 6, "at least one letter"},
+      {"gold-medal*", 1, "a wildcard applies to one word"},
+      {"AT&T*", 1, "a wildcard applies to one word"},
+      // Nothing searchable.
+      {"😀", 1, "has no searchable words"},
+      {"gold 😀", 6, "has no searchable words"},
+      {"\"😀 🎉\"", 1, "has no searchable words"},
+      {"title:😀", 1, "has no searchable words"},
+  });
+}
+
+TEST_CASE("query: error columns count characters, not bytes", "[query]") {
+  check_errors({
+      {"é \"a", 3, "unbalanced quote"},
+      {"éé )", 4, "unbalanced ')'"},
+      {"ééé ()", 5, "empty group"},
+      {"Ångström (gold", 10, "unbalanced '('"},
+      {"東京 OR", 4, "OR needs"},
+      {"été date:2024-13", 10, "invalid date"},
+  });
+}
+
+TEST_CASE("query: to_xapian builds the query that runs", "[query]") {
+  Parser p;
+  for (const char* q : {"gold", "gold medal", "\"world record\"~2", "bolt NEAR record", "marath*",
+                        "tag:paris-2024", "date:2024-07-26..2024-08-11", "date:..2021",
+                        "date:2024..", "NOT silver", "title:bolt", "source:\"olympic desk\""}) {
+    INFO("query: " << q);
+    const Xapian::Query xq = p.parse(q).to_xapian();
+    CHECK_FALSE(xq.empty());
+    CHECK_FALSE(xq.get_description().empty());
+  }
+  // Without an index, a plain word's stem stays a Z key (with one, it expands to the
+  // indexed words that have it: see "query: stems expand through the synonym table");
+  // a title word is its S-prefixed term.
+  CHECK_THAT(p.parse("medals").to_xapian().get_description(), Catch::Contains("Zmedal"));
+  CHECK_THAT(p.parse("title:medals").to_xapian().get_description(), Catch::Contains("Smedals"));
+  CHECK_THAT(p.parse("title:medals").to_xapian().get_description(), Catch::Contains("ZSmedal"));
+  CHECK_THAT(p.parse("\"medals\"").to_xapian().get_description(), !Catch::Contains("Zmedal"));
+  CHECK_THAT(p.parse("tag:Paris-2024").to_xapian().get_description(),
+             Catch::Contains("Kparis-2024"));
+  CHECK_THAT(p.parse("lang:FR").to_xapian().get_description(), Catch::Contains("Lfr"));
+}
+
+TEST_CASE("query: match_items leaves out NOT-ed words and filters", "[query]") {
+  Parser p;
+  using Kind = oly::QueryNode::Kind;
+  const auto items =
+      p.parse(
+           "gold -silver NOT bronze title:bolt tag:x lang:fr date:2024 source:bbc \"world "
+           "record\" marath* (relay OR sprint) -(doping OR ban)")
+          .match_items();
+  std::vector<std::string> seen;
+  for (const auto& it : items) {
+    std::string s = it.prefix + ":";
+    for (const auto& t : it.terms) s += t + " ";
+    seen.push_back(s);
+  }
+  CHECK(seen == std::vector<std::string>{":gold ", "S:bolt ", ":world record ", ":marath ",
+                                         ":relay ", ":sprint "});
+  REQUIRE(items.size() == 6);
+  CHECK(items[0].kind == Kind::kTerm);
+  CHECK(items[0].stems == std::vector<std::string>{"gold"});
+  CHECK(items[1].kind == Kind::kTerm);
+  CHECK(items[2].kind == Kind::kPhrase);
+  CHECK(items[3].kind == Kind::kWildcard);
+
+  CHECK(p.parse("NOT silver").match_items().empty());
+  CHECK(p.parse("tag:x date:2024").match_items().empty());
+  const auto near = p.parse("bolt NEAR/20 record").match_items();
+  REQUIRE(near.size() == 1);
+  CHECK(near[0].kind == Kind::kNear);
+  CHECK(near[0].window == 20);
+}
+
+// ------------------------------------------------------------------ semantics on an index
+
+namespace {
+
+// A small index built with the real DocumentBuilder, with its stem pairs in the synonym
+// table as build_index writes them, to check what a parsed query matches. (Xapian's
+// in-memory backend has no synonym table, hence a glass database in a temporary dir.)
+struct SmallIndex {
+  oly::Analyzer analyzer;
+  oly::StemmerCache stemmers{"en"};
+  oly::DocumentBuilder builder{analyzer, stemmers};
+  oly::test::TempDir dir{"query"};
+  Xapian::WritableDatabase db{dir / "index", Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS};
+
+  void add(const std::string& id, const std::string& title, const std::string& body,
+           std::vector<std::string> tags = {}, const std::string& date = "") {
+    oly::Article a;
+    a.id = id;
+    a.title = title;
+    a.body = body;
+    a.tags = std::move(tags);
+    a.date = date;
+    db.add_document(builder.build(a, oly::content_hash(a)));
+    for (const oly::StemPair& p : builder.new_stem_pairs()) db.add_synonym(p.key, p.term);
+  }
+
+  Xapian::Query query(const std::string& q, bool any = false) {
+    oly::QueryOptions o;
+    o.match_any = any;
+    oly::Stemmer stem("en");
+    return oly::parse_query(q, analyzer, stem, o).to_xapian(o, &db);
+  }
+
+  std::vector<std::string> ids(const std::string& q, bool any = false) {
+    Xapian::Enquire e(db);
+    e.set_query(query(q, any));
+    e.set_docid_order(Xapian::Enquire::ASCENDING);
+    e.set_weighting_scheme(Xapian::BoolWeight());
+    std::vector<std::string> out;
+    Xapian::MSet m = e.get_mset(0, 100);
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      out.push_back(oly::from_record(it.get_document().get_data()).value().id);
+    }
+    return out;
+  }
+};
+
+using Ids = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("query: parsed queries match the documents they say", "[query]") {
+  SmallIndex ix;
+  ix.add("a", "Gold on the lake", "The rowers took the gold medal on a calm lake.", {"rowing"},
+         "2021-07-28");
+  ix.add("b", "Silver in the relay", "The relay squad won silver medals after a slow handover.",
+         {"relay"}, "2016-08-19");
+  ix.add("c", "A stunt", "Bolt one two three four five six record of the night.", {"ceremony"},
+         "2024-08-11");
+  ix.add("d", "Ceremony", "A choir sang at the ceremony while the boats passed.", {"ceremony"},
+         "2024-07-26");
+
+  CHECK(ix.ids("gold medal") == Ids{"a"});
+  CHECK(ix.ids("medal") == Ids{"a", "b"});  // stem: "medals" too
+  CHECK(ix.ids("\"medal\"") == Ids{"a"});   // exact: not "medals"
+  CHECK(ix.ids("gold OR silver") == Ids{"a", "b"});
+  CHECK(ix.ids("medal -silver") == Ids{"a"});
+  CHECK(ix.ids("NOT medal") == Ids{"c", "d"});
+  CHECK(ix.ids("gold silver", true) == Ids{"a", "b"});
+  CHECK(ix.ids("\"gold medal\"") == Ids{"a"});
+  CHECK(ix.ids("\"medal gold\"") == Ids{});
+  CHECK(ix.ids("\"took medal\"~2") == Ids{"a"});  // one word between: window 4
+  CHECK(ix.ids("title:gold") == Ids{"a"});
+  CHECK(ix.ids("title:medal") == Ids{});
+  CHECK(ix.ids("tag:Ceremony") == Ids{"c", "d"});
+  CHECK(ix.ids("date:2024") == Ids{"c", "d"});
+  CHECK(ix.ids("date:2024-08") == Ids{"c"});
+  CHECK(ix.ids("date:..2021-07") == Ids{"a", "b"});
+  CHECK(ix.ids("date:2021-07-28..2024-07-26") == Ids{"a", "d"});
+  CHECK(ix.ids("hand*") == Ids{"b"});
+  CHECK(ix.ids("bolt NEAR record") == Ids{"c"});  // six words apart: within 10
+  CHECK(ix.ids("bolt NEAR/20 record") == Ids{"c"});
+}
+
+TEST_CASE("query: stems expand through the synonym table", "[query]") {
+  SmallIndex ix;
+  ix.add("a", "Medals", "The medal table.");
+  ix.add("b", "", "A medallist.");  // another stem: "medallist"
+  // Each stem expands to the indexed words that have it, as one OP_SYNONYM term; the
+  // exact word scores again on its own. No Z term is left in the query.
+  const std::string medals = ix.query("medals").get_description();
+  CHECK_THAT(medals, Catch::Contains("SYNONYM"));
+  CHECK_THAT(medals, Catch::Contains("medal"));
+  CHECK_THAT(medals, !Catch::Contains("Zmedal"));
+  CHECK_THAT(medals, !Catch::Contains("medallist"));
+  CHECK(ix.ids("medals") == Ids{"a"});
+  CHECK(ix.ids("medal") == Ids{"a"});
+  CHECK(ix.ids("title:medal") == Ids{"a"});  // the ZS key lists the S-prefixed word
+  CHECK_THAT(ix.query("title:medal").get_description(), Catch::Contains("Smedals"));
+  // A stem no document has leaves the exact word alone.
+  CHECK(ix.query("zebras").get_description() == "Query(zebras)");
+  CHECK(ix.ids("zebras") == Ids{});
+}
+
+// KNOWN APPROXIMATION (ranking; core/query.cc term_query; kept [!mayfail] on purpose so
+// that it stays visible): a stem expands to OP_SYNONYM(words having it), whose document frequency
+// Xapian estimates as the union of the words' frequencies. Forms of one word mostly occur
+// in the same articles, so the estimate grows with each form an article holds, and its
+// IDF drops: an article with "marathon" and "marathoner" now ranks below one of the same
+// length with a single "sprinter" for `marathon OR sprinter` (with stems as Z terms, the
+// stem's frequency was exact and the order was the other way). The golden file
+// text_untitled_articles.txt shows the same on the search fixtures.
+TEST_CASE("query: more forms of a query word do not lower an article's rank",
+          "[query][ranking][!mayfail]") {
+  SmallIndex ix;
+  ix.add("a", "", "The marathon and the marathoner waved.");
+  ix.add("b", "", "The sprinter and the crowd waved.");
+  for (int i = 0; i < 8; ++i) ix.add("f" + std::to_string(i), "", "Filler text about rowing.");
+  Xapian::Enquire e(ix.db);
+  e.set_query(ix.query("marathon OR sprinter"));
+  const Xapian::MSet m = e.get_mset(0, 10);
+  REQUIRE(m.size() == 2);
+  INFO("scores: " << m.begin().get_weight() << ", " << (++m.begin()).get_weight()
+                  << "\nquery: " << ix.query("marathon OR sprinter").get_description());
+  CHECK(oly::from_record(m.begin().get_document().get_data()).value().id == "a");
+}
+
+// Formerly a bug: the window was max(default, N), so any N below 10 was ignored.
+TEST_CASE("query: NEAR/N with N below the default narrows the window", "[query]") {
+  Parser p;
+  CHECK(p.describe("bolt NEAR/5 record") == "NEAR(bolt record)/5");
+  CHECK(p.describe("gold NEAR/3 medal") == "NEAR(gold medal)/3");
+  CHECK(p.describe("gold NEAR/1 medal") == "NEAR(gold medal)/1");
+  SmallIndex ix;
+  // "bolt" and "record" span 8 positions.
+  ix.add("c", "", "Bolt one two three four five six record of the night.");
+  CHECK(ix.ids("bolt NEAR/5 record") == Ids{});
+  CHECK(ix.ids("bolt NEAR/7 record") == Ids{});
+  CHECK(ix.ids("bolt NEAR/8 record") == Ids{"c"});
+  CHECK(ix.ids("record NEAR/8 bolt") == Ids{"c"});  // any order
+}
+
+// Formerly a bug: under --any, a filter made the words optional (AND_MAYBE), so every
+// document passing the filter matched. The words stay required as a group.
+TEST_CASE("query: --any with a filter still needs one of the words", "[query]") {
+  Parser p;
+  CHECK(p.describe("tag:ceremony gold silver", true) ==
+        R"(AND(FILTER(tag:ceremony), OR("gold"|stem:gold, "silver"|stem:silver)))");
+  SmallIndex ix;
+  ix.add("a", "Gold on the lake", "The rowers took the gold medal.", {"ceremony"});
+  ix.add("b", "Silver", "The relay squad won silver.", {"ceremony"});
+  ix.add("d", "Ceremony", "A choir sang at the ceremony.", {"ceremony"});
+  ix.add("e", "Gold again", "Another gold, another lake.", {"rowing"});
+  CHECK(ix.ids("tag:ceremony gold silver", true) == Ids{"a", "b"});
+  CHECK(ix.ids("tag:ceremony gold silver") == Ids{});
+  CHECK(ix.ids("tag:ceremony", true) == Ids{"a", "b", "d"});  // a filter alone selects
+}
+
+// Formerly a bug: `+-gold`, `-+gold`, `--gold` were silently read as plain `gold` (the
+// exclusion disappeared). The error points at the second operator.
+TEST_CASE("query: '+' then '-' is an error", "[query]") {
+  check_errors({
+      {"+-gold", 2, "unexpected operator after '+'"},
+      {"medal -+gold", 8, "unexpected operator after '-'"},
+      {"--gold", 2, "unexpected operator after '-'"},
+      {"++gold", 2, "unexpected operator after '+'"},
+  });
+}
+
+// Formerly a bug: a ')' before anything else was reported as "empty group '()'".
+TEST_CASE("query: a leading ')' is reported as unbalanced", "[query]") {
+  check_errors({
+      {")", 1, "unbalanced ')'"},
+      {") gold", 1, "unbalanced ')'"},
+      {"  )", 3, "unbalanced ')'"},
+  });
+}

@@ -1,0 +1,457 @@
+// The `searcher` binary end to end: an index of tests/fixtures/search built by the real
+// `indexer`, queried through the shell. Text and JSON output are compared with golden files
+// in tests/golden/ (OLY_UPDATE_GOLDEN=1 rewrites them; see tests/fixtures/search/README.md).
+#include <xapian.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "searcher_test_util.h"
+#include "test_util.h"
+
+namespace {
+
+using oly::search_test::CommandResult;
+using oly::search_test::lines_of;
+using oly::search_test::run_command;
+using oly::search_test::run_indexer;
+using oly::search_test::run_searcher;
+using oly::search_test::shell_quote;
+using Strings = std::vector<std::string>;
+
+// Relative to OLY_SOURCE_DIR, where run_indexer() runs: ids are "tests/fixtures/search/...".
+const std::string kFixtures = "tests/fixtures/search";
+
+// The id of a fixture file.
+std::string fx(const std::string& name) {
+  return kFixtures + "/" + name;
+}
+
+// The fixture index, built once per test run and removed at exit.
+struct FixtureIndex {
+  oly::test::TempDir dir{"search-cli"};
+  std::string path = dir / "index";
+  CommandResult built = run_indexer(path, {kFixtures});
+};
+
+const std::string& fixture_index() {
+  static FixtureIndex ix;
+  INFO("indexer stderr: " << ix.built.err);
+  REQUIRE(ix.built.code == 0);
+  return ix.path;
+}
+
+CommandResult search(const Strings& args, std::string_view input = {}) {
+  return run_searcher(fixture_index(), args, input);
+}
+
+// Volatile parts of the output: timings and BM25 scores.
+std::string normalise(const std::string& s) {
+  static const std::regex ms(R"( in [0-9]+(\.[0-9]+)? ms\n)");
+  static const std::regex elapsed(R"("elapsed_ms":[-+0-9.eE]+)");
+  static const std::regex score(R"("score":[-+0-9.eE]+)");
+  std::string out = std::regex_replace(s, ms, " in <ms> ms\n");
+  out = std::regex_replace(out, elapsed, "\"elapsed_ms\":\"<ms>\"");
+  return std::regex_replace(out, score, "\"score\":\"<score>\"");
+}
+
+void check_golden(const std::string& name, const std::string& actual) {
+  const std::filesystem::path path = OLY_SOURCE_DIR "/tests/golden/" + name;
+  const char* update = std::getenv("OLY_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    oly::test::write_file(path, actual);
+    WARN("golden file written: " << path.string());
+    return;
+  }
+  INFO("golden file " << path.string() << " (OLY_UPDATE_GOLDEN=1 rewrites it)");
+  REQUIRE(std::filesystem::exists(path));
+  CHECK(oly::test::read_file(path) == actual);
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> v;
+  for (const std::string& line : lines_of(out)) {
+    INFO("line: " << line);
+    v.push_back(nlohmann::json::parse(line));
+  }
+  return v;
+}
+
+std::string slice(const std::string& s, const nlohmann::json& range) {
+  const auto b = range[0].get<std::size_t>(), e = range[1].get<std::size_t>();
+  REQUIRE(b <= e);
+  REQUIRE(e <= s.size());
+  return s.substr(b, e - b);
+}
+
+}  // namespace
+
+TEST_CASE("searcher: golden text output", "[searcher_cli]") {
+  struct Case {
+    const char* golden;
+    Strings args;
+    int code;
+  };
+  const std::vector<Case> cases = {
+      {"text_medal.txt", {"medal"}, 0},
+      {"text_angele_no_accent.txt", {"Angele"}, 0},
+      {"text_phrase_title_field.txt", {"title:\"calm lake\" OR \"closing ceremony\""}, 0},
+      {"text_japanese.txt", {"東京オリンピック"}, 0},
+      {"text_two_fragments.txt",
+       {"--snippets", "2", "--snippet-length", "40", "rivers OR medals"},
+       0},
+      {"text_limit_offset.txt", {"-n", "2", "--offset", "1", "medal"}, 0},
+      {"text_no_matches.txt", {"zebra"}, 1},
+  };
+  for (const Case& c : cases) {
+    INFO("golden " << c.golden);
+    const CommandResult r = search(c.args);
+    CHECK(r.code == c.code);
+    CHECK(r.err.empty());
+    check_golden(c.golden, normalise(r.out));
+  }
+}
+
+// Untitled articles show their first sentence. The order of the two hits comes from the
+// synonym-group frequency estimate (see "query: more forms of a query word do not lower an
+// article's rank" in test_query.cc): sprint-seed.txt ranks above marathon-notes.txt.
+TEST_CASE("searcher: golden text output of untitled articles", "[searcher_cli]") {
+  const CommandResult r = search({"marathon OR sprinter"});
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  check_golden("text_untitled_articles.txt", normalise(r.out));
+}
+
+TEST_CASE("searcher: golden JSON output", "[searcher_cli]") {
+  struct Case {
+    const char* golden;
+    Strings args;
+    int code;
+  };
+  const std::vector<Case> cases = {
+      {"json_medal.jsonl", {"--json", "medal"}, 0},
+      {"json_tag_date_filters.jsonl", {"--json", "tag:paris-2024 date:2024-07"}, 0},
+      {"json_japanese.jsonl", {"--json", "東京"}, 0},
+      {"json_no_matches.jsonl", {"--json", "zebra"}, 1},
+  };
+  for (const Case& c : cases) {
+    INFO("golden " << c.golden);
+    const CommandResult r = search(c.args);
+    CHECK(r.code == c.code);
+    CHECK(r.err.empty());
+    check_golden(c.golden, normalise(r.out));
+  }
+}
+
+TEST_CASE("searcher: JSON hits describe themselves", "[searcher_cli]") {
+  const CommandResult r = search({"--json", "gold"});
+  REQUIRE(r.code == 0);
+  const auto objs = json_lines(r.out);
+  REQUIRE(objs.size() == 3);  // two hits, one summary
+  double last_score = 1e9;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& h = objs[i];
+    CHECK(h["version"] == 1);
+    CHECK(h["type"] == "hit");
+    CHECK(h["rank"] == i + 1);
+    CHECK(h["score"].get<double>() <= last_score);
+    last_score = h["score"].get<double>();
+    const std::string snippet = h["snippet"]["text"];
+    REQUIRE_FALSE(h["snippet"]["highlights"].empty());
+    for (const auto& range : h["snippet"]["highlights"]) CHECK(slice(snippet, range) == "gold");
+  }
+  CHECK(objs[0]["id"] == fx("rowing-lake.txt"));  // "gold" in its title too
+  CHECK(objs[0]["title_highlights"] == nlohmann::json::parse("[[12,16]]"));
+  CHECK(slice(objs[0]["title"], objs[0]["title_highlights"][0]) == "gold");
+  CHECK(objs[1]["id"] == "wire-001");
+  CHECK(objs[1]["date"] == "2012-07-30");
+  CHECK(objs[1]["tags"] == nlohmann::json::parse(R"(["swimming","London-2012"])"));
+  const auto& summary = objs[2];
+  CHECK(summary["type"] == "summary");
+  CHECK(summary["query"] == "gold");
+  CHECK(summary["understood"] == "\"gold\"|stem:gold");
+  CHECK(summary["estimated_total"] == 2);
+  CHECK(summary["total_is_exact"] == true);
+  CHECK(summary["returned"] == 2);
+  CHECK(summary["elapsed_ms"].is_number());
+
+  // An untitled article: null date when it has none, empty title.
+  const auto plain = json_lines(search({"--json", "marathoner"}).out);
+  REQUIRE(plain.size() == 2);
+  CHECK(plain[0]["id"] == fx("marathon-notes.txt"));
+  CHECK(plain[0]["title"] == "");
+  CHECK(plain[0]["date"].is_null());
+}
+
+TEST_CASE("searcher: exit codes", "[searcher_cli]") {
+  SECTION("0 with hits, 1 without") {
+    CHECK(search({"gold"}).code == 0);
+    CHECK(search({"zebra"}).code == 1);
+    CHECK(search({"--ids", "zebra"}).code == 1);
+    CHECK(search({"--count", "zebra"}).code == 1);
+  }
+  SECTION("2 for a syntax error, with the column on stderr") {
+    const CommandResult r = search({"gold (silver"});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "query:1:6: error: unbalanced '(': no matching ')'\n");
+    const CommandResult q = search({"é \"gold"});
+    CHECK(q.code == 2);
+    CHECK_THAT(q.err, Catch::StartsWith("query:1:3: error: unbalanced quote"));
+    const CommandResult d = search({"--json", "date:2024-13"});
+    CHECK(d.code == 2);
+    CHECK(d.out.empty());
+    CHECK_THAT(d.err, Catch::StartsWith("query:1:6: error: invalid date"));
+  }
+  SECTION("2 for a missing index, with a clear message") {
+    oly::test::TempDir dir("no-index");
+    const CommandResult r = run_searcher(dir / "nothing-here", {"gold"});
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("no index here"));
+    CHECK_THAT(r.err, Catch::Contains("nothing-here"));
+  }
+  SECTION("2 for bad flags and values") {
+    for (const Strings& args :
+         {Strings{"--frobnicate", "gold"}, Strings{"--sort", "sideways", "gold"},
+          Strings{"--color", "purple", "gold"}, Strings{"-n", "many", "gold"},
+          Strings{"--snippets", "99", "gold"}, Strings{"--json", "--ids", "gold"},
+          Strings{"--batch", "gold"}, Strings{}, Strings{"--language", "xx", "gold"},
+          Strings{"--since", "2024-13", "gold"}}) {
+      std::string joined;
+      for (const auto& a : args) joined += a + " ";
+      INFO("args: " << joined);
+      const CommandResult r = search(args);
+      CHECK(r.code == 2);
+      CHECK_FALSE(r.err.empty());
+    }
+  }
+  SECTION("2 for a bad --bm25") {
+    for (const char* spec : {"garbage", "k1=abc", "k1=", "b=2", "k1=-1", "z=1", "k1=1.2,"}) {
+      INFO("--bm25 " << spec);
+      const CommandResult r = search({"--bm25", spec, "gold"});
+      CHECK(r.code == 2);
+      CHECK_THAT(r.err, Catch::Contains("--bm25"));
+    }
+    CHECK(search({"--bm25", "k1=0.9,b=0.4", "gold"}).code == 0);
+    CHECK(search({"--bm25", "b=0", "gold"}).code == 0);
+  }
+}
+
+TEST_CASE("searcher: --ids and --count", "[searcher_cli]") {
+  const auto json = json_lines(search({"--json", "medal"}).out);
+  Strings by_rank;
+  for (const auto& o : json) {
+    if (o["type"] == "hit") by_rank.push_back(o["id"]);
+  }
+  REQUIRE(by_rank.size() == 4);
+  const CommandResult ids = search({"--ids", "medal"});
+  CHECK(ids.code == 0);
+  CHECK(lines_of(ids.out) == by_rank);
+  CHECK(ids.err.empty());
+
+  const CommandResult count = search({"--count", "medal"});
+  CHECK(count.code == 0);
+  CHECK(count.out == "4\n");
+  CHECK(search({"--count", "zebra"}).out == "0\n");
+  // --count counts every match, not only the shown ones.
+  CHECK(search({"--count", "-n", "1", "NOT zebra"}).out == "9\n");
+}
+
+TEST_CASE("searcher: --batch", "[searcher_cli]") {
+  SECTION("good, empty and bad lines") {
+    const CommandResult r = search({"--batch"}, "gold\nzebra\n\ngold (silver\n");
+    CHECK(r.code == 2);
+    CHECK(r.err == "query:4:6: error: unbalanced '(': no matching ')'\n");
+    const auto objs = json_lines(r.out);
+    REQUIRE(objs.size() == 5);  // 2 hits + summary for line 1, summary for 2, error for 4
+    CHECK(objs[0]["type"] == "hit");
+    CHECK(objs[0]["line"] == 1);
+    CHECK(objs[1]["type"] == "hit");
+    CHECK(objs[1]["line"] == 1);
+    CHECK(objs[2]["type"] == "summary");
+    CHECK(objs[2]["line"] == 1);
+    CHECK(objs[2]["returned"] == 2);
+    CHECK(objs[3]["type"] == "summary");
+    CHECK(objs[3]["line"] == 2);
+    CHECK(objs[3]["returned"] == 0);
+    CHECK(objs[4]["type"] == "error");
+    CHECK(objs[4]["line"] == 4);
+    CHECK(objs[4]["error"] == "query:4:6: error: unbalanced '(': no matching ')'");
+    check_golden("json_batch.jsonl", normalise(r.out));
+  }
+  SECTION("only good queries") {
+    const CommandResult r = search({"--batch"}, "gold\r\nsilver\n");
+    CHECK(r.code == 0);
+    CHECK(r.err.empty());
+    const auto objs = json_lines(r.out);
+    REQUIRE_FALSE(objs.empty());
+    CHECK(objs.back()["type"] == "summary");
+    CHECK(objs.back()["line"] == 2);
+    CHECK(objs.back()["query"] == "silver");
+  }
+  SECTION("no hits anywhere") {
+    const CommandResult r = search({"--batch"}, "zebra\ngiraffe\n");
+    CHECK(r.code == 1);
+  }
+  SECTION("--ids and --count carry the line number") {
+    const CommandResult ids = search({"--batch", "--ids"}, "gold\nrelay\n");
+    CHECK(ids.code == 0);
+    CHECK(lines_of(ids.out) ==
+          Strings{"1\t" + fx("rowing-lake.txt"), "1\twire-001", "2\t" + fx("relay-silver.txt")});
+    const CommandResult count = search({"--batch", "--count"}, "gold\nzebra\nmedal\n");
+    CHECK(count.code == 0);
+    CHECK(count.out == "1\t2\n2\t0\n3\t4\n");
+  }
+}
+
+TEST_CASE("searcher: --explain writes the reading to stderr only", "[searcher_cli]") {
+  const CommandResult plain = search({"gold -silver"});
+  const CommandResult explained = search({"--explain", "gold -silver"});
+  CHECK(explained.code == 0);
+  CHECK(normalise(explained.out) == normalise(plain.out));
+  CHECK_THAT(explained.err, Catch::Contains("query: gold -silver\n"));
+  // The fixtures hold English and French articles (oly.languages "en,fr"), so query words
+  // get the stems of both languages; "gold" has the same stem in both.
+  CHECK_THAT(explained.err, Catch::Contains("understood as: AND_NOT(\"gold\"|stem:gold, "
+                                            "\"silver\"|stem:silver|stem:silv)\n"));
+  CHECK_THAT(explained.err, Catch::Contains("xapian: Query("));
+  CHECK(plain.err.empty());
+
+  // --language narrows the stemming to one language.
+  const CommandResult english = search({"--explain", "--language", "en", "gold -silver"});
+  CHECK(english.code == 0);
+  CHECK_THAT(english.err, Catch::Contains("understood as: AND_NOT(\"gold\"|stem:gold, "
+                                          "\"silver\"|stem:silver)\n"));
+
+  const CommandResult ids = search({"--explain", "--ids", "tag:tokyo-2020"});
+  CHECK(ids.code == 0);
+  CHECK_THAT(ids.err, Catch::Contains("understood as: FILTER(tag:tokyo-2020)"));
+  CHECK(lines_of(ids.out) == Strings{fx("rowing-lake.txt"), fx("tokyo-heikaishiki.txt")});
+}
+
+TEST_CASE("searcher: sorting by date and date bounds", "[searcher_cli]") {
+  const Strings newest_first = {
+      fx("stunt-finale.txt"),         // 2024-08-11
+      fx("chanteuse-ceremonie.txt"),  // 2024-07-26
+      fx("tokyo-heikaishiki.txt"),    // 2021-08-08
+      fx("rowing-lake.txt"),          // 2021-07-28
+      fx("relay-silver.txt"),         // 2016-08-19
+      "wire-002",                     // 2012-08-04
+      "wire-001",                     // 2012-07-30
+      fx("sprint-seed.txt"),          // 2008-08-16
+      fx("marathon-notes.txt"),       // no date: last
+  };
+  CHECK(lines_of(search({"--ids", "--sort", "-date", "NOT zebra"}).out) == newest_first);
+  Strings oldest_first(newest_first.rbegin(), newest_first.rend());
+  CHECK(lines_of(search({"--ids", "--sort", "date", "NOT zebra"}).out) == oldest_first);
+
+  CHECK(lines_of(search({"--ids", "--sort", "-date", "--since", "2016", "--until", "2021-07",
+                         "NOT zebra"})
+                     .out) == Strings{fx("rowing-lake.txt"), fx("relay-silver.txt")});
+  CHECK(
+      lines_of(search({"--ids", "--sort", "date", "--since", "2021-08-08", "NOT zebra"}).out) ==
+      Strings{fx("tokyo-heikaishiki.txt"), fx("chanteuse-ceremonie.txt"), fx("stunt-finale.txt")});
+  CHECK(lines_of(search({"--ids", "--sort", "-date", "--until", "2012-07-30", "NOT zebra"}).out) ==
+        Strings{"wire-001", fx("sprint-seed.txt")});
+  // The bounds combine with the query's own filters.
+  CHECK(lines_of(search({"--ids", "--since", "2024", "tag:ceremony"}).out) ==
+        Strings{fx("stunt-finale.txt")});
+  CHECK(search({"--ids", "--since", "2025", "gold"}).code == 1);
+}
+
+TEST_CASE("searcher: filters and fields on the fixture index", "[searcher_cli]") {
+  struct Row {
+    const char* query;
+    Strings ids;  // sorted by id (--sort date is not used: plain id order below)
+  };
+  const std::vector<Row> rows = {
+      {"source:\"wire service\"", {"wire-001", "wire-002"}},
+      {"source:desk tag:paris-2024", {fx("chanteuse-ceremonie.txt"), fx("stunt-finale.txt")}},
+      {"lang:FR", {fx("chanteuse-ceremonie.txt")}},
+      {"lang:ja", {fx("tokyo-heikaishiki.txt")}},
+      {"id:wire-002", {"wire-002"}},
+      {"id:tests/fixtures/search/sprint-seed.txt", {fx("sprint-seed.txt")}},
+      {"date:2012-08", {"wire-002"}},
+      {"date:2012", {"wire-001", "wire-002"}},
+      {"date:2024-07-26..2024-08-11", {fx("chanteuse-ceremonie.txt"), fx("stunt-finale.txt")}},
+      {"title:record", {"wire-001"}},
+      {"record", {fx("relay-silver.txt"), "wire-001"}},
+      {"CHÂTEAU", {fx("chanteuse-ceremonie.txt")}},
+      {"medaille", {fx("chanteuse-ceremonie.txt")}},
+      {"閉会式", {fx("tokyo-heikaishiki.txt")}},
+      {"\"dana rivers\"", {fx("stunt-finale.txt")}},
+      {"\"rivers dana\"", {}},
+      {"rower*", {fx("rowing-lake.txt")}},
+      {"handover NEAR/20 silver", {fx("relay-silver.txt")}},
+      {"medal -silver -bronze", {fx("rowing-lake.txt"), fx("stunt-finale.txt")}},
+  };
+  for (const Row& row : rows) {
+    INFO("query: " << row.query);
+    const CommandResult r = search({"--ids", row.query});
+    CHECK(r.code == (row.ids.empty() ? 1 : 0));
+    Strings got = lines_of(r.out);
+    std::sort(got.begin(), got.end());
+    CHECK(got == row.ids);
+  }
+}
+
+TEST_CASE("searcher: a closed pipe ends the run quietly", "[searcher_cli]") {
+  oly::test::TempDir tmp("pipe");
+  std::string queries;
+  for (int i = 0; i < 400; ++i) queries += "medal\n";  // megabytes of JSON: more than a pipe holds
+  oly::test::write_file(tmp / "queries", queries);
+  const std::string code_file = tmp / "code";
+  const std::string cmd = "( " + shell_quote(OLY_SEARCHER) + " --batch -d " +
+                          shell_quote(fixture_index()) + " <" + shell_quote(tmp / "queries") +
+                          "; echo $? >" + shell_quote(code_file) + " ) | head -1";
+  const CommandResult r = run_command(cmd);
+  CHECK(r.code == 0);
+  CHECK(r.err.empty());
+  REQUIRE(lines_of(r.out).size() == 1);
+  CHECK(json_lines(r.out)[0]["type"] == "hit");
+  CHECK(oly::test::read_file(code_file) == "0\n");
+
+  const std::string text_cmd = "( " + shell_quote(OLY_SEARCHER) + " -d " +
+                               shell_quote(fixture_index()) +
+                               " --snippets 20 --snippet-length 5000 'NOT zebra'; echo $? >" +
+                               shell_quote(code_file) + " ) | head -1";
+  const CommandResult t = run_command(text_cmd);
+  CHECK(t.err.empty());
+  CHECK(lines_of(t.out).size() == 1);
+  CHECK(oly::test::read_file(code_file) == "0\n");
+}
+
+TEST_CASE("searcher: an index of another analyzer is refused", "[searcher_cli]") {
+  oly::test::TempDir tmp("other-analyzer");
+  const std::string index = tmp / "index";
+  REQUIRE(run_indexer(index, {kFixtures + "/wire.jsonl"}).code == 0);
+  REQUIRE(run_searcher(index, {"swimmer"}).code == 0);
+  {
+    Xapian::WritableDatabase db(index, Xapian::DB_OPEN);
+    db.set_metadata("oly.analyzer", "other");
+    db.commit();
+  }
+  const CommandResult r = run_searcher(index, {"swimmer"});
+  CHECK(r.code == 2);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, Catch::Contains("another analyzer"));
+  CHECK_THAT(r.err, Catch::Contains("--recreate"));
+}
+
+// Formerly a bug: with --any, a filter made the words optional altogether, so both
+// Paris-2024 articles came back though neither mentions rowing or a swimmer.
+TEST_CASE("searcher: --any with a filter needs one of the words", "[searcher_cli]") {
+  const CommandResult r = search({"--any", "--ids", "tag:paris-2024 rowing swimmer"});
+  CHECK(r.out.empty());
+  CHECK(r.code == 1);
+  // One of the words is enough.
+  const CommandResult one = search({"--any", "--ids", "tag:paris-2024 rowing rooftop"});
+  CHECK(one.code == 0);
+  CHECK(lines_of(one.out) == Strings{fx("stunt-finale.txt")});
+}
