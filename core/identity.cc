@@ -1,9 +1,17 @@
 #include "identity.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "analyzer.h"
 #include "schema.h"
 
 namespace oly {
+
+std::string default_index_dir() {
+  const char* env = std::getenv("OLYMPIC_INDEX");
+  return env && *env ? env : "olympic-index";
+}
 
 IndexIdentity current_identity(const std::string& default_language) {
   return {std::to_string(schema::kSchemaVersion), Analyzer::identity(), default_language};

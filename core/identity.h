@@ -15,6 +15,10 @@ struct IndexIdentity {
   std::string default_language;
 };
 
+// The index directory when none is given: $OLYMPIC_INDEX, else ./olympic-index. Both
+// binaries use this rule.
+std::string default_index_dir();
+
 // What this build writes.
 IndexIdentity current_identity(const std::string& default_language);
 // What an index holds (empty strings when absent, i.e. a new index).

@@ -32,11 +32,6 @@
 
 namespace oly {
 
-std::string default_index_dir() {
-  const char* env = std::getenv("OLYMPIC_INDEX");
-  return env && *env ? env : "olympic-index";
-}
-
 std::string summary_line(const std::string& dir, const IndexStats& s) {
   return fmt::format(
       "indexed {}: {} added, {} replaced, {} unchanged, {} deleted, {} skipped, {} errors, "
@@ -100,6 +95,14 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
   std::error_code ec;
   if (fs::exists(o.index_dir, ec) && !fs::is_directory(o.index_dir, ec)) {
     throw FatalError(o.index_dir + ": error: index path exists and is not a directory");
+  }
+  // Never write into (or, with bulk builds, swap away) a directory of someone's files: an
+  // existing index path must be empty or a Xapian glass database.
+  if (fs::is_directory(o.index_dir, ec) && !fs::is_empty(o.index_dir, ec) &&
+      !fs::exists(fs::path(o.index_dir) / "iamglass", ec)) {
+    throw FatalError(o.index_dir +
+                     ": error: the directory exists and is not an index; give an empty or new "
+                     "directory");
   }
   const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(o.wait_seconds));

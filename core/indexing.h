@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "diagnostics.h"
+#include "identity.h"  // default_index_dir()
 
 namespace oly {
 
@@ -43,8 +44,5 @@ IndexStats build_index(const IndexOptions& options, Diagnostics& diag);
 
 // "indexed DIR: N added, ..." as printed at the end of a run.
 std::string summary_line(const std::string& index_dir, const IndexStats& s);
-
-// The default index directory: $OLYMPIC_INDEX, else ./olympic-index.
-std::string default_index_dir();
 
 }  // namespace oly

@@ -7,7 +7,7 @@
 #include <iostream>
 
 #include "diagnostics.h"
-#include "indexing.h"
+#include "identity.h"
 #include "search_command.h"
 
 namespace {
