@@ -1,7 +1,6 @@
 #include "snippet.h"
 
 #include <algorithm>
-#include <set>
 
 namespace oly {
 namespace {
@@ -45,14 +44,18 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
   tokens_size_ = text.size();
   std::vector<Match> out;
   if (tokens_.empty()) return out;
-  const Stemmer& stem = stemmers_.get(lang);
-  std::unordered_map<std::string, std::string> stem_cache;
-  auto stem_of = [&](const Token& t) -> const std::string& {
-    auto it = stem_cache.find(t.term);
-    if (it == stem_cache.end()) it = stem_cache.emplace(t.term, stem(t)).first;
-    return it->second;
-  };
   const std::size_t n = tokens_.size();
+  // Each token's stem, computed once (only when some query word has stems), in the
+  // article's language as at index time.
+  std::vector<std::string> token_stems;
+  const bool any_stems = std::any_of(items_.begin(), items_.end(), [](const MatchItem& it) {
+    return it.kind == Kind::kTerm && !it.stems.empty();
+  });
+  if (any_stems) {
+    const Stemmer& stem = stemmers_.get(lang);
+    token_stems.reserve(n);
+    for (const Token& t : tokens_) token_stems.push_back(stem(t));
+  }
 
   for (uint32_t item_no = 0; item_no < items_.size(); ++item_no) {
     const MatchItem& it = items_[item_no];
@@ -61,13 +64,13 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
     auto word = [&](std::size_t i) { out.push_back({tokens_[i].begin, tokens_[i].end, item_no}); };
     switch (it.kind) {
       case Kind::kTerm: {
-        auto stem_matches = [&](const Token& t) {
+        auto stem_matches = [&](std::size_t i) {
           if (it.stems.empty()) return false;
-          const std::string& s = stem_of(t);
+          const std::string& s = token_stems[i];
           return !s.empty() && std::find(it.stems.begin(), it.stems.end(), s) != it.stems.end();
         };
         for (std::size_t i = 0; i < n; ++i) {
-          if (tokens_[i].term == it.terms[0] || stem_matches(tokens_[i])) word(i);
+          if (tokens_[i].term == it.terms[0] || stem_matches(i)) word(i);
         }
         break;
       }
@@ -204,11 +207,13 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     const std::size_t span_end = std::max(matches[a].end, matches[last].end);
     const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
     const std::size_t spare = length > span_chars ? length - span_chars : 0;
-    const std::size_t chars_before = count_chars(text.substr(0, span_begin));
-    const std::size_t chars_after = count_chars(text.substr(span_end));
+    // Characters after the span, counted only as far as they matter (at most `spare`).
+    std::size_t chars_after = 0;
+    for (std::size_t i = span_end; i < text.size() && chars_after < spare; ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars_after;
+    }
     std::size_t back = spare / 2;
     if (chars_after < spare - back) back = spare - chars_after;
-    back = std::min(back, chars_before);
     std::size_t begin = span_begin;
     for (; back > 0 && begin > 0; --back) {
       --begin;
@@ -219,7 +224,10 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     return Window{begin, end};
   };
 
-  std::set<uint32_t> shown;  // query items already in a chosen fragment
+  std::size_t item_count = items_.size();
+  for (const Match& m : matches) item_count = std::max<std::size_t>(item_count, m.item + 1);
+  std::vector<char> shown(item_count, 0);      // query items already in a fragment
+  std::vector<char> in_window(item_count, 0);  // scratch, per candidate window
   for (std::size_t f = 0; f < o.fragments; ++f) {
     std::size_t best = matches.size();
     std::size_t best_score = 0;
@@ -233,21 +241,28 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
         if (w.begin < c.end && w.end > c.begin) overlaps = true;
       }
       if (overlaps) continue;
-      std::set<uint32_t> items, fresh;
-      std::size_t count = 0;
-      for (std::size_t m = 0; m < matches.size(); ++m) {
-        if (matches[m].begin < w.begin || matches[m].end > w.end) continue;
-        items.insert(matches[m].item);
-        if (!shown.count(matches[m].item)) fresh.insert(matches[m].item);
+      std::fill(in_window.begin(), in_window.end(), 0);
+      std::size_t items = 0, fresh = 0, count = 0;
+      // Matches are sorted by begin: only those from the window's start on can be in it.
+      const auto from = std::lower_bound(matches.begin(), matches.end(), w.begin,
+                                         [](const Match& m, std::size_t p) { return m.begin < p; });
+      for (std::size_t m = static_cast<std::size_t>(from - matches.begin());
+           m < matches.size() && matches[m].begin < w.end; ++m) {
+        if (matches[m].end > w.end) continue;
+        if (!in_window[matches[m].item]) {
+          in_window[matches[m].item] = 1;
+          ++items;
+          if (!shown[matches[m].item]) ++fresh;
+        }
         ++count;
       }
       if (count == 0) {  // a single match longer than the fragment
-        items.insert(matches[a].item);
+        items = 1;
         count = 1;
       }
       // Query items not shown yet first (a second fragment should show other words), then
       // distinct items (both words beat one word twice), then the number of matches.
-      const std::size_t score = fresh.size() * 1000000 + items.size() * 1000 + count;
+      const std::size_t score = fresh * 1000000 + items * 1000 + count;
       if (score > best_score) {
         best_score = score;
         best = a;
@@ -259,7 +274,7 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     for (std::size_t m = 0; m < matches.size(); ++m) {
       if (matches[m].begin >= best_window.begin && matches[m].end <= best_window.end) {
         used[m] = true;
-        shown.insert(matches[m].item);
+        shown[matches[m].item] = 1;
       }
     }
   }
