@@ -180,6 +180,8 @@ class Lexer {
 
 enum class Mode { kDefault, kRequired, kExcluded };
 
+constexpr int kMaxGroupDepth = 100;
+
 class Parser {
  public:
   Parser(std::vector<Lexeme> lx, Analyzer& a, const std::vector<const Stemmer*>& s,
@@ -374,6 +376,12 @@ class Parser {
         if (peek().type == Lex::kRParen) throw QuerySyntaxError(t.column, "empty group '()'");
         if (peek().type == Lex::kEnd)
           throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
+        // The parser and every walk over the tree recurse once per group: bound the depth
+        // so that no query can exhaust the stack (fuzz/regressions/fuzz_query).
+        if (depth_ >= kMaxGroupDepth) {
+          throw QuerySyntaxError(
+              t.column, "groups nested deeper than " + std::to_string(kMaxGroupDepth) + " levels");
+        }
         ++depth_;
         QueryNode n = parse_or();
         --depth_;

@@ -538,3 +538,20 @@ TEST_CASE("query: a leading ')' is reported as unbalanced", "[query]") {
       {"  )", 3, "unbalanced ')'"},
   });
 }
+
+// Regression (fuzz/regressions/fuzz_query/deep-parentheses-stack-overflow): thousands of
+// nested groups used to overflow the stack in the recursive-descent parser.
+TEST_CASE("query: groups nested deeper than 100 levels are a syntax error, not a crash",
+          "[query]") {
+  Parser p;
+  const std::string ok = std::string(100, '(') + "gold" + std::string(100, ')');
+  CHECK(p.describe(ok) == "\"gold\"|stem:gold");
+  const std::string deep = std::string(4000, '(') + "gold" + std::string(4000, ')');
+  try {
+    p.parse(deep);
+    FAIL("a query nested 4000 levels deep parsed");
+  } catch (const oly::QuerySyntaxError& e) {
+    CHECK(e.column() == 101);
+    CHECK_THAT(e.what(), Catch::Contains("nested deeper than 100"));
+  }
+}
