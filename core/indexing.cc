@@ -317,6 +317,14 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   Channel<std::vector<Built>> to_writer(16);
   std::atomic<std::size_t> dropped_tokens{0};
 
+  // A thread that fails closes every channel, so that no other thread stays blocked on a
+  // full queue whose consumer is gone; the main thread then re-throws the error.
+  auto abort_pipeline = [&] {
+    failure.set(std::current_exception());
+    for (auto& inbox : inboxes) inbox->close();
+    to_writer.close();
+  };
+
   auto worker = [&](unsigned index) {
     try {
       Analyzer analyzer;
@@ -365,7 +373,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
       }
       dropped_tokens += analyzer.dropped_tokens();
     } catch (...) {
-      failure.set(std::current_exception());
+      abort_pipeline();
     }
   };
 
@@ -389,7 +397,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
         }
       }
     } catch (...) {
-      failure.set(std::current_exception());
+      abort_pipeline();
     }
   };
 

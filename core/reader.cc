@@ -47,7 +47,10 @@ std::string_view trim(std::string_view s) {
 }
 
 // Reads a whole file, transparently gunzipping (zlib reads plain files as they are).
-bool slurp(const std::string& path, std::string& out, std::string& error) {
+// `truncated` is set when a gzip stream ends before its end marker: `out` then holds
+// what could be decompressed.
+bool slurp(const std::string& path, std::string& out, std::string& error, bool& truncated) {
+  truncated = false;
   gzFile f = path == "-" ? gzdopen(dup(0), "rb") : gzopen(path.c_str(), "rb");
   if (!f) {
     error = errno ? std::strerror(errno) : "cannot open";
@@ -68,6 +71,9 @@ bool slurp(const std::string& path, std::string& out, std::string& error) {
     if (n == 0) break;
     out.append(buf, static_cast<std::size_t>(n));
   }
+  int code = Z_OK;
+  gzerror(f, &code);
+  truncated = code == Z_BUF_ERROR;  // zlib's "unexpected end of file"
   gzclose(f);
   return true;
 }
@@ -427,8 +433,24 @@ bool read_input(const InputFile& file, Diagnostics& diag,
                 const std::function<bool(InputItem&&)>& sink) {
   std::string data;
   std::string error;
-  if (!slurp(file.path, data, error)) {
+  bool truncated = false;
+  if (!slurp(file.path, data, error, truncated)) {
     diag.error(file.path, 0, "cannot read: " + error);
+    return false;
+  }
+  if (truncated) {
+    // A cut gzip file: JSON Lines keep the complete records before the cut (the partial
+    // last line is dropped); a text article would be silently shorter, so it is skipped.
+    if (file.format == InputFormat::kJsonLines) {
+      const std::size_t last_nl = data.rfind('\n');
+      data.resize(last_nl == std::string::npos ? 0 : last_nl + 1);
+      read_json_lines(data, file.path, diag, sink);
+      diag.error(file.path, 0,
+                 "unexpected end of file: the gzip stream is cut short; records before the cut "
+                 "were read, the rest is lost");
+    } else {
+      diag.error(file.path, 0, "unexpected end of file: the gzip stream is cut short; skipped");
+    }
     return false;
   }
   if (file.format == InputFormat::kJsonLines) {
