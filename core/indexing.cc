@@ -447,13 +447,25 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
     bool exists = !first_time;
     if (snapshot && first_time) {
       const std::string id_term = std::string(schema::kPrefixId) + a.id;
-      Xapian::PostingIterator p = snapshot->postlist_begin(id_term);
-      if (p != snapshot->postlist_end(id_term)) {
-        exists = true;
-        if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID)
-                .get_value(schema::kSlotContentHash) == hash) {
-          ++stats.unchanged;
-          return true;
+      // Our own writer commits while we read: when the snapshot's blocks are reused,
+      // move it to the latest commit and look again. A newer commit cannot hold this id
+      // from this run (it is seen here for the first time), so the answer stays right.
+      for (int attempt = 0;; ++attempt) {
+        try {
+          exists = false;
+          Xapian::PostingIterator p = snapshot->postlist_begin(id_term);
+          if (p != snapshot->postlist_end(id_term)) {
+            exists = true;
+            if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID)
+                    .get_value(schema::kSlotContentHash) == hash) {
+              ++stats.unchanged;
+              return true;
+            }
+          }
+          break;
+        } catch (const Xapian::DatabaseModifiedError&) {
+          if (attempt >= 100) throw;
+          snapshot->reopen();
         }
       }
     }

@@ -1,7 +1,10 @@
 #include "search.h"
 
+#include <sys/stat.h>
 #include <algorithm>
+
 #include <chrono>
+#include <thread>
 
 #include "diagnostics.h"
 #include "identity.h"
@@ -11,19 +14,38 @@
 namespace oly {
 
 Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
-  try {
-    db_ = Xapian::Database(opt_.index_dir);
-  } catch (const Xapian::DatabaseNotFoundError&) {
-    throw FatalError(opt_.index_dir + ": error: no index here (build one with: indexer -d " +
-                     opt_.index_dir + " PATH...)");
-  } catch (const Xapian::Error& e) {
-    throw FatalError(opt_.index_dir + ": error: cannot open the index: " + e.get_description());
+  // An indexer may commit, or swap in a rebuilt index, while we open: the open or the
+  // first reads can then see a mix of revisions (DatabaseModifiedError, or a
+  // DatabaseCorruptError from blocks of two revisions). Such errors are transient: retry
+  // with a fresh open for a while before calling the index broken.
+  IndexIdentity stored;
+  std::vector<std::string> stored_langs;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      opened_version_ = version_file_id();
+      db_ = Xapian::Database(opt_.index_dir);
+      if (auto why = identity_mismatch(db_)) {
+        throw FatalError(opt_.index_dir + ": error: " + *why +
+                         "\n  rebuild it with: indexer --recreate -d " + opt_.index_dir +
+                         " PATH...");
+      }
+      stored = stored_identity(db_);
+      stored_langs = stored_languages(db_);
+      break;
+    } catch (const Xapian::DatabaseNotFoundError&) {
+      throw FatalError(opt_.index_dir + ": error: no index here (build one with: indexer -d " +
+                       opt_.index_dir + " PATH...)");
+    } catch (const Xapian::Error& e) {
+      const std::string type = e.get_type();
+      const bool transient = type == "DatabaseModifiedError" || type == "DatabaseCorruptError" ||
+                             type == "DatabaseOpeningError";
+      if (!transient || attempt >= 20) {
+        throw FatalError(opt_.index_dir + ": error: cannot open the index: " + e.get_description());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+    }
   }
-  if (auto why = identity_mismatch(db_)) {
-    throw FatalError(opt_.index_dir + ": error: " + *why +
-                     "\n  rebuild it with: indexer --recreate -d " + opt_.index_dir + " PATH...");
-  }
-  std::string lang = stored_identity(db_).default_language;
+  std::string lang = stored.default_language;
   if (lang.empty()) lang = "en";
   stemmers_.emplace(lang);
   // Query words are stemmed in every language the index holds, because each article's
@@ -36,7 +58,7 @@ Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
     langs.push_back(opt_.language);
   } else {
     langs.push_back(lang);
-    for (const auto& l : stored_languages(db_)) {
+    for (const auto& l : stored_langs) {
       if (std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
     }
   }
@@ -51,18 +73,50 @@ Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
   }
 }
 
+std::pair<unsigned long, unsigned long> Searcher::version_file_id() const {
+  struct stat st {};
+  if (::stat((opt_.index_dir + "/iamglass").c_str(), &st) != 0) return {0, 0};
+  return {static_cast<unsigned long>(st.st_dev), static_cast<unsigned long>(st.st_ino)};
+}
+
 SearchResult Searcher::search(const std::string& query) {
   // A reader's snapshot can be overwritten by a concurrent indexer's commits; reopen to
   // the latest commit and try again.
+  // A long-lived searcher (--batch) moves to the latest commit before each query after
+  // the first, so it sees what an indexer added since. A rebuilt index swapped in by
+  // `indexer --recreate` can make blocks of two revisions meet: open afresh and retry.
   for (int attempt = 0;; ++attempt) {
     try {
+      if (searches_ > 0 || attempt > 0) {
+        // `indexer --recreate` swaps in a new directory, which reopen() cannot see: the
+        // version file's inode tells.
+        const auto now = version_file_id();
+        if (now != opened_version_) {
+          db_ = Xapian::Database(opt_.index_dir);
+          opened_version_ = now;
+        } else {
+          db_.reopen();
+        }
+      }
+      ++searches_;
       return run(query);
-    } catch (const Xapian::DatabaseModifiedError&) {
-      if (attempt >= 5)
-        throw FatalError(opt_.index_dir + ": error: the index keeps changing; try again");
-      db_.reopen();
+    } catch (const Xapian::DatabaseModifiedError& e) {
+      if (attempt >= 20) {
+        throw FatalError(opt_.index_dir +
+                         ": error: the index keeps changing: " + e.get_description());
+      }
     } catch (const Xapian::Error& e) {
-      throw FatalError(opt_.index_dir + ": error: " + e.get_description());
+      const std::string type = e.get_type();
+      const bool transient = type == "DatabaseCorruptError" || type == "DatabaseOpeningError";
+      if (!transient || attempt >= 20) {
+        throw FatalError(opt_.index_dir + ": error: " + e.get_description());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+      try {
+        db_ = Xapian::Database(opt_.index_dir);
+      } catch (const Xapian::Error&) {
+        // try again on the next attempt
+      }
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analyzer.h"
@@ -70,6 +71,11 @@ class Searcher {
   std::optional<StemmerCache> stemmers_;
   std::vector<Stemmer> query_stemmers_;  // one per language of the index (or --language)
   std::optional<QueryNode> date_bounds_;
+  std::size_t searches_ = 0;  // queries answered, so --batch reopens before the next
+  // (device, inode) of the index's version file when opened: changes when a rebuilt index
+  // is swapped in.
+  std::pair<unsigned long, unsigned long> version_file_id() const;
+  std::pair<unsigned long, unsigned long> opened_version_{0, 0};
 };
 
 // The title to show: the article's, else its first sentence (at most ~100 characters).

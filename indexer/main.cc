@@ -3,6 +3,8 @@
 // 2 usage or fatal error).
 #include <unistd.h>
 
+#include <xapian.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <iterator>
@@ -76,6 +78,10 @@ int main(int argc, char** argv) {
     return stats.skipped > 0 ? 1 : 0;
   } catch (const oly::FatalError& e) {
     std::cerr << "indexer: " << e.what() << '\n';
+    return 2;
+  } catch (const Xapian::Error& e) {
+    std::cerr << "indexer"
+              << ": error: " << e.get_description() << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "indexer: error: " << e.what() << '\n';

@@ -2,6 +2,8 @@
 // runs it; exit codes like grep: 0 hits, 1 none, 2 error.
 #include <unistd.h>
 
+#include <xapian.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -124,6 +126,10 @@ int main(int argc, char** argv) {
     return oly::run_search_command(cmd, std::cin, std::cout, std::cerr);
   } catch (const oly::FatalError& e) {
     std::cerr << "searcher: " << e.what() << '\n';
+    return 2;
+  } catch (const Xapian::Error& e) {
+    std::cerr << "searcher"
+              << ": error: " << e.get_description() << '\n';
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "searcher: error: " << e.what() << '\n';

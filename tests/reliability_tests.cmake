@@ -1,0 +1,6 @@
+# The reliability tests, appended to the suite by tests/CMakeLists.txt:
+#   test_bad_input.cc     [bad_input]    a table of bad inputs, queries and indexes run
+#                                        through the real binaries
+#   test_crash_safety.cc  [crash]        SIGKILL at many points of update and bulk runs
+#   test_concurrency.cc   [concurrency]  searchers running while the indexer commits or swaps
+list(APPEND OLY_TEST_SOURCES test_bad_input.cc test_crash_safety.cc test_concurrency.cc)
