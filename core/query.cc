@@ -27,14 +27,6 @@ struct Lexeme {
   bool has_number = false;
 };
 
-std::size_t columns(std::string_view s, std::size_t byte_end) {
-  std::size_t c = 0;
-  for (std::size_t i = 0; i < byte_end && i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) ++c;
-  }
-  return c + 1;
-}
-
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
@@ -89,7 +81,20 @@ class Lexer {
   }
 
  private:
-  std::size_t col(std::size_t byte) const { return columns(q_, byte); }
+  // Columns are asked for in increasing byte order, so count from the last answer rather
+  // than from the start (a 10,000-word query would otherwise be quadratic).
+  std::size_t col(std::size_t byte) const {
+    if (byte < col_byte_) {
+      col_byte_ = 0;
+      col_chars_ = 1;
+    }
+    for (; col_byte_ < byte && col_byte_ < q_.size(); ++col_byte_) {
+      if ((static_cast<unsigned char>(q_[col_byte_]) & 0xC0) != 0x80) ++col_chars_;
+    }
+    return col_chars_;
+  }
+  mutable std::size_t col_byte_ = 0;
+  mutable std::size_t col_chars_ = 1;
 
   // A quoted phrase, then an optional ~N slack.
   void quoted(Lexeme& lx) {
