@@ -3,18 +3,12 @@
 // Input: byte 0 chooses the options (bit 0: --any; bits 1-2: the index languages the
 // query is stemmed in), the rest is the query. parse_query may throw QuerySyntaxError and
 // nothing else; a parsed query must then describe(), convert to_xapian() (with and without
-// a database) and run against a small in-memory index without any exception, and its
+// a database) and run against a small index without any exception, and its
 // match_items() must be usable by the Highlighter (kinds it knows, non-empty terms).
 // When the query is valid UTF-8, describe() and every term must be too, and a syntax
 // error's column must point inside the query (or just past its end).
-//
-// FUZZ_QUERY_MAX_PARENS=N (environment) skips inputs with more than N '(' bytes: the
-// parser recurses once per open group, so a few thousand nested '(' overflow the stack
-// (regressions/fuzz_query/deep-parentheses-stack-overflow). Set it only to fuzz past that
-// known crash while it is open; fuzz/run never sets it.
 #include <xapian.h>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -86,14 +80,6 @@ std::size_t count_chars(std::string_view s) {
   return n;
 }
 
-std::size_t max_parens() {
-  static const std::size_t n = [] {
-    const char* v = std::getenv("FUZZ_QUERY_MAX_PARENS");
-    return v && *v ? static_cast<std::size_t>(std::strtoull(v, nullptr, 10)) : SIZE_MAX;
-  }();
-  return n;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -107,10 +93,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t flags = data[0];
   const std::string_view query(reinterpret_cast<const char*>(data) + 1, size - 1);
   const bool utf8 = fuzz::valid_utf8(query);
-  if (max_parens() != SIZE_MAX &&
-      static_cast<std::size_t>(std::count(query.begin(), query.end(), '(')) > max_parens()) {
-    return 0;
-  }
 
   oly::QueryOptions options;
   options.match_any = flags & 1;
