@@ -19,7 +19,8 @@ namespace {
 
 struct Env {
   oly::Analyzer analyzer;
-  oly::Stemmer stemmers[4] = {oly::Stemmer("en"), oly::Stemmer("fr"), oly::Stemmer("ru"), oly::Stemmer("none")};
+  oly::Stemmer stemmers[4] = {oly::Stemmer("en"), oly::Stemmer("fr"), oly::Stemmer("ru"),
+                              oly::Stemmer("none")};
   std::vector<oly::Token> tokens;
 };
 
@@ -35,8 +36,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<oly::Token>& tokens = env->tokens;
   tokens.clear();
   const Xapian::termpos after = env->analyzer.tokenize(text, first, tokens);
-  FUZZ_CHECK(after == first + tokens.size(),
-             "returned position " + std::to_string(after) + " after " + std::to_string(tokens.size()) + " tokens");
+  FUZZ_CHECK(after == first + tokens.size(), "returned position " + std::to_string(after) +
+                                                 " after " + std::to_string(tokens.size()) +
+                                                 " tokens");
   std::size_t prev_end = 0;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const oly::Token& t = tokens[i];
@@ -48,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(t.position == first + i, where + ": position " + std::to_string(t.position));
     FUZZ_CHECK(!t.term.empty() && t.term.size() <= oly::kMaxTermBytes, where + ": term size");
     FUZZ_CHECK(fuzz::valid_utf8(t.term), where + ": term is not UTF-8");
-    FUZZ_CHECK(static_cast<int>(t.kind) <= static_cast<int>(oly::TokenKind::kIdeographic), where + ": kind");
+    FUZZ_CHECK(static_cast<int>(t.kind) <= static_cast<int>(oly::TokenKind::kIdeographic),
+               where + ": kind");
     const std::string refolded = env->analyzer.fold(text.substr(t.begin, t.end - t.begin));
     FUZZ_CHECK(refolded == t.term, where + ": fold() of its bytes gives " + fuzz::show(refolded));
     const std::string s = stem(t);

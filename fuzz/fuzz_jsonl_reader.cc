@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::size_t last_line = 0, bytes = 0;
   oly::read_json_lines(input, "fuzz.jsonl", diag, [&](oly::InputItem&& item) {
     FUZZ_CHECK(item.path == "fuzz.jsonl", "path " + item.path);
-    FUZZ_CHECK(item.line > last_line, "line " + std::to_string(item.line) + " after " + std::to_string(last_line));
+    FUZZ_CHECK(item.line > last_line,
+               "line " + std::to_string(item.line) + " after " + std::to_string(last_line));
     last_line = item.line;
     bytes += item.bytes;
     FUZZ_CHECK(item.bytes > 0 && bytes <= input.size(), "bytes consumed " + std::to_string(bytes));
@@ -39,7 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const Xapian::Document doc = builder.build(a, oly::content_hash(a));
     const std::optional<oly::Article> back = oly::from_record(doc.get_data());
     FUZZ_CHECK(back.has_value(), "stored record does not parse");
-    FUZZ_CHECK(fuzz::same_article(a, *back), "record does not round-trip: " + fuzz::show(doc.get_data()));
+    FUZZ_CHECK(fuzz::same_article(a, *back),
+               "record does not round-trip: " + fuzz::show(doc.get_data()));
     return true;
   });
   return 0;

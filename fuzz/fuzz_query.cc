@@ -46,12 +46,39 @@ struct Env {
     oly::StemmerCache stemmers("en");
     oly::DocumentBuilder builder(analyzer, stemmers);
     const oly::Article articles[] = {
-        {"a1", "Swimmers win gold", "2024-07-28", "Sports Wire", "", "The swimmers won the gold medal "
-         "in the relay. Running and jumping events follow.", "en", {"swimming", "gold"}},
-        {"a2", "Le cyclisme", "2024-08-01", "Agence", "", "Les cyclistes courent sur la piste.", "fr",
+        {"a1",
+         "Swimmers win gold",
+         "2024-07-28",
+         "Sports Wire",
+         "",
+         "The swimmers won the gold medal "
+         "in the relay. Running and jumping events follow.",
+         "en",
+         {"swimming", "gold"}},
+        {"a2",
+         "Le cyclisme",
+         "2024-08-01",
+         "Agence",
+         "",
+         "Les cyclistes courent sur la piste.",
+         "fr",
          {"cyclisme"}},
-        {"a3", "東京オリンピック", "2021-07-23", "", "", "東京オリンピックの開会式が行われた。", "ja", {}},
-        {"a4", "", "", "", "", "Mission-Impossible AT&T New York marathon runners ran 42 km.", "", {}},
+        {"a3",
+         "東京オリンピック",
+         "2021-07-23",
+         "",
+         "",
+         "東京オリンピックの開会式が行われた。",
+         "ja",
+         {}},
+        {"a4",
+         "",
+         "",
+         "",
+         "",
+         "Mission-Impossible AT&T New York marathon runners ran 42 km.",
+         "",
+         {}},
     };
     for (const oly::Article& a : articles) {
       Xapian::Document doc = builder.build(a, oly::content_hash(a));
@@ -98,18 +125,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.match_any = flags & 1;
   std::vector<const oly::Stemmer*> stemmers;
   switch ((flags >> 1) & 3) {
-    case 0: stemmers = {&e.en}; break;
-    case 1: stemmers = {&e.en, &e.fr}; break;
-    case 2: stemmers = {&e.none}; break;
-    default: stemmers = {&e.de, &e.ru, &e.en}; break;
+    case 0:
+      stemmers = {&e.en};
+      break;
+    case 1:
+      stemmers = {&e.en, &e.fr};
+      break;
+    case 2:
+      stemmers = {&e.none};
+      break;
+    default:
+      stemmers = {&e.de, &e.ru, &e.en};
+      break;
   }
 
   oly::ParsedQuery pq;
   try {
     pq = oly::parse_query(query, e.analyzer, stemmers, options);
   } catch (const oly::QuerySyntaxError& err) {
-    FUZZ_CHECK(err.column() >= 1 && err.column() <= count_chars(query) + 1,
-               "column " + std::to_string(err.column()) + " for " + fuzz::show(query) + ": " + err.what());
+    FUZZ_CHECK(
+        err.column() >= 1 && err.column() <= count_chars(query) + 1,
+        "column " + std::to_string(err.column()) + " for " + fuzz::show(query) + ": " + err.what());
     FUZZ_CHECK(*err.what() != '\0', "empty syntax error message");
     return 0;
   }
@@ -125,7 +161,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    item.kind == K::kWildcard,
                "match item of kind " + std::to_string(static_cast<int>(item.kind)));
     FUZZ_CHECK(!item.terms.empty(), "match item without terms");
-    if (item.kind == K::kTerm) FUZZ_CHECK(item.stems.size() <= stemmers.size(), "more stems than stemmers");
+    if (item.kind == K::kTerm)
+      FUZZ_CHECK(item.stems.size() <= stemmers.size(), "more stems than stemmers");
     for (const std::string& t : item.terms) {
       FUZZ_CHECK(!t.empty() && t.size() <= oly::kMaxTermBytes, "term " + fuzz::show(t));
       if (utf8) FUZZ_CHECK(fuzz::valid_utf8(t), "term " + fuzz::show(t));

@@ -72,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const std::vector<oly::ByteRange> ranges = oly::Highlighter::ranges(matches);
   for (std::size_t i = 0; i < ranges.size(); ++i) {
-    FUZZ_CHECK(ranges[i].begin < ranges[i].end && ranges[i].end <= text.size(), "range out of the text");
+    FUZZ_CHECK(ranges[i].begin < ranges[i].end && ranges[i].end <= text.size(),
+               "range out of the text");
     if (i > 0) FUZZ_CHECK(ranges[i - 1].end < ranges[i].begin, "ranges not sorted and disjoint");
   }
 
@@ -83,12 +84,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (utf8) FUZZ_CHECK(fuzz::valid_utf8(st), "snippet.text = " + fuzz::show(st));
   for (std::size_t i = 0; i < s.highlights.size(); ++i) {
     const oly::ByteRange& h = s.highlights[i];
-    const std::string where = "highlight " + std::to_string(i) + " [" + std::to_string(h.begin) + "," +
-                              std::to_string(h.end) + ") of " + std::to_string(st.size()) + " bytes in " +
-                              fuzz::show(st);
+    const std::string where = "highlight " + std::to_string(i) + " [" + std::to_string(h.begin) +
+                              "," + std::to_string(h.end) + ") of " + std::to_string(st.size()) +
+                              " bytes in " + fuzz::show(st);
     FUZZ_CHECK(h.begin < h.end && h.end <= st.size(), where);
-    if (i > 0) FUZZ_CHECK(s.highlights[i - 1].end <= h.begin, where + ": not sorted or overlapping");
-    if (utf8) FUZZ_CHECK(fuzz::on_boundary(st, h.begin) && fuzz::on_boundary(st, h.end), where + ": splits a character");
+    if (i > 0)
+      FUZZ_CHECK(s.highlights[i - 1].end <= h.begin, where + ": not sorted or overlapping");
+    if (utf8)
+      FUZZ_CHECK(fuzz::on_boundary(st, h.begin) && fuzz::on_boundary(st, h.end),
+                 where + ": splits a character");
   }
   return 0;
 }

@@ -38,6 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Xapian::Document doc = builder.build(a, oly::content_hash(a));
   const std::optional<oly::Article> back = oly::from_record(doc.get_data());
   FUZZ_CHECK(back.has_value(), "stored record does not parse");
-  FUZZ_CHECK(fuzz::same_article(a, *back), "record does not round-trip: " + fuzz::show(doc.get_data()));
+  FUZZ_CHECK(fuzz::same_article(a, *back),
+             "record does not round-trip: " + fuzz::show(doc.get_data()));
   return 0;
 }

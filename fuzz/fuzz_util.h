@@ -29,7 +29,8 @@ inline std::ostream& null_stream() {
   return out;
 }
 
-[[noreturn]] inline void fail(const char* file, int line, const char* what, const std::string& detail) {
+[[noreturn]] inline void fail(const char* file, int line, const char* what,
+                              const std::string& detail) {
   std::fprintf(stderr, "\n%s:%d: fuzz check failed: %s\n", file, line, what);
   if (!detail.empty()) std::fprintf(stderr, "  %s\n", detail.c_str());
   std::fflush(stderr);
@@ -41,7 +42,9 @@ inline std::ostream& null_stream() {
     if (!(cond)) ::fuzz::fail(__FILE__, __LINE__, #cond, (detail)); \
   } while (0)
 
-inline bool valid_utf8(std::string_view s) { return oly::find_invalid_utf8(s) == std::string_view::npos; }
+inline bool valid_utf8(std::string_view s) {
+  return oly::find_invalid_utf8(s) == std::string_view::npos;
+}
 
 // True when byte `i` of `s` does not fall inside a multi-byte sequence.
 inline bool on_boundary(std::string_view s, std::size_t i) {
@@ -69,8 +72,8 @@ inline std::string show(std::string_view s, std::size_t max = 200) {
 // field valid UTF-8, a title or a body, the date empty or normalised to YYYY-MM-DD.
 inline void check_article(const oly::Article& a) {
   const std::pair<const char*, const std::string*> fields[] = {
-      {"id", &a.id},     {"title", &a.title}, {"date", &a.date}, {"source", &a.source},
-      {"url", &a.url},   {"body", &a.body},   {"lang", &a.lang}};
+      {"id", &a.id},   {"title", &a.title}, {"date", &a.date}, {"source", &a.source},
+      {"url", &a.url}, {"body", &a.body},   {"lang", &a.lang}};
   for (const auto& [name, value] : fields) {
     FUZZ_CHECK(valid_utf8(*value), std::string("field ") + name + " = " + show(*value));
   }
