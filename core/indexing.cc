@@ -90,6 +90,63 @@ class Progress {
   bool shown_ = false;
 };
 
+// The index directory as an absolute path without a trailing separator, so that its
+// filename names the scratch directories beside it (`idx/` and `idx` are one index).
+std::filesystem::path index_path(const std::string& dir) {
+  std::filesystem::path p = std::filesystem::absolute(dir).lexically_normal();
+  if (p.filename().empty()) p = p.parent_path();
+  return p;
+}
+
+// Removes scratch directories beside an index whose name starts with `stem` and whose
+// owner process is gone (a crash or SIGKILL skips our own clean-up).
+void remove_stale_builds(const std::filesystem::path& dir, const std::string& stem) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.compare(0, stem.size(), stem) != 0) continue;
+    const long pid = std::strtol(name.c_str() + stem.size(), nullptr, 10);
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+    std::filesystem::remove_all(e.path(), ec);
+  }
+}
+
+// Xapian creates a database by making the directory first and writing `iamglass` last, so
+// a process killed in between leaves a directory that neither opens nor passes our "is it
+// an index?" check. A new index is therefore made in a scratch directory beside it and
+// renamed into place: the path is absent or a valid empty index, never half of one. A
+// concurrent indexer that wins the rename is fine; we then open its index (and wait on
+// its lock like any other run).
+void create_atomically(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target = index_path(dir);
+  if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec))) {
+    return;
+  }
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) {
+    throw FatalError(target.parent_path().string() +
+                     ": error: cannot create the directory: " + ec.message());
+  }
+  std::string stem(".");
+  stem += target.filename().string();
+  stem += ".new-";
+  remove_stale_builds(target.parent_path(), stem);
+  const fs::path scratch = target.parent_path() / (stem + std::to_string(getpid()));
+  fs::remove_all(scratch, ec);
+  try {
+    Xapian::WritableDatabase(scratch.string(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS)
+        .close();
+  } catch (const Xapian::Error& e) {
+    fs::remove_all(scratch, ec);
+    throw FatalError(target.string() + ": error: cannot create the index: " + e.get_description());
+  }
+  // rename(2) replaces an empty directory and fails with ENOTEMPTY/EEXIST when another
+  // run got there first.
+  if (::rename(scratch.c_str(), target.c_str()) != 0) fs::remove_all(scratch, ec);
+}
+
 Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -104,6 +161,7 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
                      ": error: the directory exists and is not an index; give an empty or new "
                      "directory");
   }
+  create_atomically(o.index_dir);
   const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(o.wait_seconds));
   try {
@@ -203,19 +261,6 @@ struct TempDir {
   }
 };
 
-// Removes scratch directories left by bulk builds whose process is gone (a crash or
-// SIGKILL skips our own clean-up).
-void remove_stale_builds(const std::filesystem::path& dir, const std::string& stem) {
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.compare(0, stem.size(), stem) != 0) continue;
-    const long pid = std::strtol(name.c_str() + stem.size(), nullptr, 10);
-    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
-    std::filesystem::remove_all(e.path(), ec);
-  }
-}
-
 // fsync every file of a directory, then the directory itself, so a rename that follows
 // publishes complete data.
 void sync_directory(const std::filesystem::path& dir) {
@@ -301,7 +346,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   TempDir temp;
   std::vector<std::string> shard_paths;
   if (bulk) {
-    const fs::path target = fs::absolute(o.index_dir).lexically_normal();
+    const fs::path target = index_path(o.index_dir);
     // Appended piecewise: GCC 12 at -O3 warns falsely on `"." + string + "..."` here.
     std::string stem(".");
     stem += target.filename().string();
@@ -521,7 +566,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
       // reader sees the old index until the new one is complete.
       Xapian::Database all;
       for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
-      const fs::path target = fs::absolute(o.index_dir).lexically_normal();
+      const fs::path target = index_path(o.index_dir);
       const fs::path merged = temp.path / "merged";
       all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
       {

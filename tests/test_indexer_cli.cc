@@ -1,10 +1,13 @@
 // The real `indexer` binary: exit codes, diagnostics on stderr, --analyze.
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "test_util.h"
 
@@ -112,6 +115,54 @@ TEST_CASE("indexer exits 2 on usage errors", "[cli]") {
         run_indexer(tmp, {"-d", tmp / "index", "--language", "klingon", tmp / "a.txt"});
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Contains("no stemmer for language 'klingon'"));
+  }
+}
+
+// A new index is created beside its path and renamed into place (so a kill never leaves
+// half a database); whatever the spelling of the path, nothing else is left beside it.
+TEST_CASE("indexer builds a new index in place and leaves no scratch directories", "[cli]") {
+  namespace fs = std::filesystem;
+  TempDir tmp("cli");
+  write_file(tmp / "in/a.txt", "Title: Alpha\n\nBody.");
+  const std::string parent = tmp / "out";
+  auto entries = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(parent)) names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> just_index = {"index"};
+
+  SECTION("a path with a trailing slash") {
+    const RunResult r = run_indexer(tmp, {"-d", parent + "/index/", tmp / "in"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(fs::exists(parent + "/index/iamglass"));
+    CHECK(entries() == just_index);
+    // An update run through the other spelling finds the same index.
+    const RunResult u = run_indexer(tmp, {"-d", parent + "/index", tmp / "in"});
+    CHECK_THAT(u.err, Contains("1 unchanged"));
+  }
+  SECTION("an empty directory made beforehand (mktemp -d)") {
+    fs::create_directories(parent + "/index");
+    const RunResult r = run_indexer(tmp, {"-d", parent + "/index", tmp / "in"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Contains("1 added"));
+    CHECK(entries() == just_index);
+  }
+  SECTION("missing parent directories") {
+    const RunResult r = run_indexer(tmp, {"-d", parent + "/index", tmp / "in"});
+    CHECK(r.exit_code == 0);
+    CHECK(entries() == just_index);
+  }
+  SECTION("stale scratch directories of a killed creation are removed") {
+    // pid 0x7fffffff is above pid_max, so no live process owns this one.
+    fs::create_directories(parent + "/.index.new-2147483647");
+    write_file(parent + "/.index.new-2147483647/flintlock", "");
+    const RunResult r = run_indexer(tmp, {"-d", parent + "/index", tmp / "in"});
+    CHECK(r.exit_code == 0);
+    CHECK(entries() == just_index);
   }
 }
 
