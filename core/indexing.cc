@@ -90,10 +90,14 @@ class Progress {
   bool shown_ = false;
 };
 
-// The index directory as an absolute path without a trailing separator, so that its
-// filename names the scratch directories beside it (`idx/` and `idx` are one index).
+// The index directory as an absolute path with symbolic links resolved and no trailing
+// separator: its filename names the scratch directories beside it (`idx/` and `idx` are
+// one index), and renames replace the real directory, not a link to it (an index kept on
+// another disk through `idx -> /data/idx` stays there).
 std::filesystem::path index_path(const std::string& dir) {
-  std::filesystem::path p = std::filesystem::absolute(dir).lexically_normal();
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(std::filesystem::absolute(dir), ec);
+  if (ec) p = std::filesystem::absolute(dir).lexically_normal();
   if (p.filename().empty()) p = p.parent_path();
   return p;
 }

@@ -156,6 +156,25 @@ TEST_CASE("indexer builds a new index in place and leaves no scratch directories
     CHECK(r.exit_code == 0);
     CHECK(entries() == just_index);
   }
+  SECTION("a symbolic link to an empty directory elsewhere: the index goes there") {
+    fs::create_directories(tmp / "disk/index");
+    fs::create_directories(parent);
+    fs::create_directory_symlink(tmp / "disk/index", parent + "/index");
+    const RunResult r = run_indexer(tmp, {"-d", parent + "/index", tmp / "in"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(fs::is_symlink(parent + "/index"));
+    CHECK(fs::exists(tmp / "disk/index/iamglass"));
+    CHECK(entries() == just_index);
+    // --recreate swaps a new index in, behind the link too.
+    const RunResult again = run_indexer(tmp, {"--recreate", "-d", parent + "/index", tmp / "in"});
+    CHECK(again.exit_code == 0);
+    CHECK(fs::is_symlink(parent + "/index"));
+    CHECK(fs::exists(tmp / "disk/index/iamglass"));
+    std::vector<std::string> disk;
+    for (const auto& e : fs::directory_iterator(tmp / "disk")) disk.push_back(e.path().filename());
+    CHECK(disk == just_index);
+  }
   SECTION("stale scratch directories of a killed creation are removed") {
     // pid 0x7fffffff is above pid_max, so no live process owns this one.
     fs::create_directories(parent + "/.index.new-2147483647");
