@@ -226,50 +226,74 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
 
   std::size_t item_count = items_.size();
   for (const Match& m : matches) item_count = std::max<std::size_t>(item_count, m.item + 1);
-  std::vector<char> shown(item_count, 0);      // query items already in a fragment
-  std::vector<char> in_window(item_count, 0);  // scratch, per candidate window
+
+  // Every anchor's window and what it holds do not depend on the fragments already
+  // chosen, so they are computed once (not once per fragment): the distinct query items
+  // of each window go into one flat list, `items_of[a]`..`items_of[a + 1]`.
+  struct Candidate {
+    Window window;
+    std::size_t items = 0, count = 0;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<uint32_t> items_flat;
+  std::vector<std::size_t> items_of;
+  if (o.fragments > 0 && !matches.empty()) {
+    candidates.reserve(matches.size());
+    items_of.reserve(matches.size() + 1);
+    std::vector<char> in_window(item_count, 0);
+    for (std::size_t a = 0; a < matches.size(); ++a) {
+      std::size_t last = a;
+      Candidate c{window_for(a, last)};
+      items_of.push_back(items_flat.size());
+      // Matches are sorted by begin: only those from the window's start on can be in it.
+      const auto from = std::lower_bound(matches.begin(), matches.end(), c.window.begin,
+                                         [](const Match& m, std::size_t p) { return m.begin < p; });
+      for (std::size_t m = static_cast<std::size_t>(from - matches.begin());
+           m < matches.size() && matches[m].begin < c.window.end; ++m) {
+        if (matches[m].end > c.window.end) continue;
+        if (!in_window[matches[m].item]) {
+          in_window[matches[m].item] = 1;
+          items_flat.push_back(matches[m].item);
+        }
+        ++c.count;
+      }
+      for (std::size_t i = items_of.back(); i < items_flat.size(); ++i) {
+        in_window[items_flat[i]] = 0;
+      }
+      c.items = items_flat.size() - items_of.back();
+      if (c.count == 0) {  // a single match longer than the fragment
+        c.items = 1;
+        c.count = 1;
+      }
+      candidates.push_back(c);
+    }
+    items_of.push_back(items_flat.size());
+  }
+
+  std::vector<char> shown(item_count, 0);  // query items already in a fragment
   for (std::size_t f = 0; f < o.fragments; ++f) {
     std::size_t best = matches.size();
     std::size_t best_score = 0;
-    Window best_window{0, 0};
     for (std::size_t a = 0; a < matches.size(); ++a) {
       if (used[a]) continue;
-      std::size_t last = a;
-      const Window w = window_for(a, last);
+      const Window& w = candidates[a].window;
       bool overlaps = false;
       for (const Window& c : chosen) {
         if (w.begin < c.end && w.end > c.begin) overlaps = true;
       }
       if (overlaps) continue;
-      std::fill(in_window.begin(), in_window.end(), 0);
-      std::size_t items = 0, fresh = 0, count = 0;
-      // Matches are sorted by begin: only those from the window's start on can be in it.
-      const auto from = std::lower_bound(matches.begin(), matches.end(), w.begin,
-                                         [](const Match& m, std::size_t p) { return m.begin < p; });
-      for (std::size_t m = static_cast<std::size_t>(from - matches.begin());
-           m < matches.size() && matches[m].begin < w.end; ++m) {
-        if (matches[m].end > w.end) continue;
-        if (!in_window[matches[m].item]) {
-          in_window[matches[m].item] = 1;
-          ++items;
-          if (!shown[matches[m].item]) ++fresh;
-        }
-        ++count;
-      }
-      if (count == 0) {  // a single match longer than the fragment
-        items = 1;
-        count = 1;
-      }
+      std::size_t fresh = 0;
+      for (std::size_t i = items_of[a]; i < items_of[a + 1]; ++i) fresh += !shown[items_flat[i]];
       // Query items not shown yet first (a second fragment should show other words), then
       // distinct items (both words beat one word twice), then the number of matches.
-      const std::size_t score = fresh * 1000000 + items * 1000 + count;
+      const std::size_t score = fresh * 1000000 + candidates[a].items * 1000 + candidates[a].count;
       if (score > best_score) {
         best_score = score;
         best = a;
-        best_window = w;
       }
     }
     if (best == matches.size()) break;
+    const Window best_window = candidates[best].window;
     chosen.push_back(best_window);
     for (std::size_t m = 0; m < matches.size(); ++m) {
       if (matches[m].begin >= best_window.begin && matches[m].end <= best_window.end) {
