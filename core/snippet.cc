@@ -199,9 +199,9 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
   // The final window for a fragment anchored at match `a`: the matches that fit within
   // `length` characters from it, centred, with the spare room given to the context on
   // whichever side has text.
-  auto window_for = [&](std::size_t a, std::size_t& last) {
+  auto window_for = [&](std::size_t a) {
     const std::size_t limit = advance_chars(text, matches[a].begin, length);
-    last = a;
+    std::size_t last = a;
     for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
     const std::size_t span_begin = matches[a].begin;
     const std::size_t span_end = std::max(matches[a].end, matches[last].end);
@@ -242,8 +242,7 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     items_of.reserve(matches.size() + 1);
     std::vector<char> in_window(item_count, 0);
     for (std::size_t a = 0; a < matches.size(); ++a) {
-      std::size_t last = a;
-      Candidate c{window_for(a, last)};
+      Candidate c{window_for(a)};
       items_of.push_back(items_flat.size());
       // Matches are sorted by begin: only those from the window's start on can be in it.
       const auto from = std::lower_bound(matches.begin(), matches.end(), c.window.begin,
