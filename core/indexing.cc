@@ -102,6 +102,16 @@ std::filesystem::path index_path(const std::string& dir) {
   return p;
 }
 
+// The start of the names of an index's scratch directories: `.NAME.build-` (bulk shards)
+// or `.NAME.new-` (a new, empty index); the owner's pid follows. Appended piecewise:
+// GCC 12 at -O3 warns falsely on `"." + string + "..."` here.
+std::string scratch_stem(const std::filesystem::path& index, const char* kind) {
+  std::string stem(".");
+  stem += index.filename().string();
+  stem += kind;
+  return stem;
+}
+
 // Removes scratch directories beside an index whose name starts with `stem` and whose
 // owner process is gone (a crash or SIGKILL skips our own clean-up).
 void remove_stale_builds(const std::filesystem::path& dir, const std::string& stem) {
@@ -133,9 +143,7 @@ void create_atomically(const std::string& dir) {
     throw FatalError(target.parent_path().string() +
                      ": error: cannot create the directory: " + ec.message());
   }
-  std::string stem(".");
-  stem += target.filename().string();
-  stem += ".new-";
+  const std::string stem = scratch_stem(target, ".new-");
   remove_stale_builds(target.parent_path(), stem);
   const fs::path scratch = target.parent_path() / (stem + std::to_string(getpid()));
   fs::remove_all(scratch, ec);
@@ -351,10 +359,7 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   std::vector<std::string> shard_paths;
   if (bulk) {
     const fs::path target = index_path(o.index_dir);
-    // Appended piecewise: GCC 12 at -O3 warns falsely on `"." + string + "..."` here.
-    std::string stem(".");
-    stem += target.filename().string();
-    stem += ".build-";
+    const std::string stem = scratch_stem(target, ".build-");
     remove_stale_builds(target.parent_path(), stem);
     temp.path = target.parent_path() / (stem + std::to_string(getpid()));
     fs::remove_all(temp.path);
