@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <xapian.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
@@ -143,7 +144,13 @@ TEST_CASE("crash: SIGKILL during an update-mode run", "[crash]") {
   INFO(whole.err);
   REQUIRE(whole.exit.code == 0);
   REQUIRE(inspect_index(full).docs == kInitial + kCorpus);
-  const double length = whole.exit.seconds;
+  // The faster of two runs: the first one may be slowed by a cold page cache, and kill
+  // points past the end of a faster run would find it finished instead of killing it.
+  const std::string full2 = c.dir / "full2";
+  oly::reliability::copy_index(c.base, full2);
+  const Run again = oly::reliability::run(oly::reliability::indexer_argv(full2, c.index_args()));
+  REQUIRE(again.exit.code == 0);
+  const double length = std::min(whole.exit.seconds, again.exit.seconds);
 
   std::set<Xapian::doccount> counts;
   int killed = 0;
