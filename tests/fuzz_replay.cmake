@@ -12,7 +12,8 @@
 # here they check that those inputs still run cleanly. The stack overflow fails here too
 # (checked: with the nesting limit lifted, its test ends in SEGFAULT).
 set(OLY_FUZZ_DIR ${CMAKE_SOURCE_DIR}/fuzz)
-set(OLY_FUZZ_TARGETS fuzz_query fuzz_text_reader fuzz_jsonl_reader fuzz_snippet fuzz_analyzer)
+# Every target in fuzz/ (fuzz_<name>.cc), not a second copy of fuzz/CMakeLists.txt's list.
+file(GLOB OLY_FUZZ_SOURCES CONFIGURE_DEPENDS ${OLY_FUZZ_DIR}/fuzz_*.cc)
 
 # Seconds per test; sanitizer builds run the same code several times slower (the same
 # factor tests/reliability_util.h applies to the suite's own limits).
@@ -21,8 +22,9 @@ if(OLY_SANITIZE)
   math(EXPR OLY_FUZZ_REPLAY_TIMEOUT "${OLY_FUZZ_REPLAY_TIMEOUT} * 4")
 endif()
 
-foreach(t IN LISTS OLY_FUZZ_TARGETS)
-  add_executable(replay_${t} ${OLY_FUZZ_DIR}/${t}.cc ${OLY_FUZZ_DIR}/replay_main.cc)
+foreach(source IN LISTS OLY_FUZZ_SOURCES)
+  get_filename_component(t ${source} NAME_WE)
+  add_executable(replay_${t} ${source} ${OLY_FUZZ_DIR}/replay_main.cc)
   target_include_directories(replay_${t} PRIVATE ${OLY_FUZZ_DIR})
   target_link_libraries(replay_${t} PRIVATE olycore)
 
