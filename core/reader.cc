@@ -34,6 +34,7 @@ std::optional<InputFormat> format_of(const std::string& name) {
   for (const char* ext : {".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"}) {
     if (ends_with(n, ext)) return InputFormat::kJsonLines;
   }
+  if (ends_with(n, ".json") || ends_with(n, ".json.gz")) return InputFormat::kJson;
   if (ends_with(n, ".txt") || ends_with(n, ".txt.gz")) return InputFormat::kText;
   return std::nullopt;
 }
@@ -130,11 +131,57 @@ std::string file_id(const std::filesystem::path& file) {
   return abs.generic_string();
 }
 
-std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagnostics& diag) {
+namespace {
+
+// Appends the article files under directory `root`, sorted; counts what is left unread.
+void walk_directory(const std::string& root, std::size_t arg, std::vector<InputFile>& files,
+                    IgnoredFiles& ignored, Diagnostics& diag) {
+  std::error_code ec;
+  std::vector<InputFile> found;
+  // Directory symlinks are not followed (the default), so a link loop cannot recurse.
+  fs::recursive_directory_iterator it(fs::path(root), fs::directory_options::skip_permission_denied,
+                                      ec);
+  if (ec) {
+    diag.error(root, 0, ec.message());
+    return;
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      diag.error(it->path().string(), 0, ec.message());
+      break;
+    }
+    const std::string name = it->path().filename().string();
+    std::error_code fec;
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory(fec)) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory(fec)) continue;
+    auto fmt = format_of(name);
+    // Other extensions, FIFOs (opening one would block) and dangling links are not read,
+    // but counted, so that a run over the wrong directory does not look clean.
+    if (!fmt || !it->is_regular_file(fec)) {
+      if (ignored.count++ == 0) ignored.example = it->path().string();
+      continue;
+    }
+    found.push_back({it->path().string(), file_id(it->path()), *fmt,
+                     static_cast<std::size_t>(it->file_size(fec)), arg});
+  }
+  std::sort(found.begin(), found.end(),
+            [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
+  files.insert(files.end(), found.begin(), found.end());
+}
+
+}  // namespace
+
+std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagnostics& diag,
+                                   std::vector<IgnoredFiles>* ignored) {
   std::vector<InputFile> files;
-  for (const std::string& p : paths) {
+  std::vector<IgnoredFiles> unread(paths.size());
+  for (std::size_t arg = 0; arg < paths.size(); ++arg) {
+    const std::string& p = paths[arg];
     if (p == "-") {
-      files.push_back({"-", "stdin", InputFormat::kJsonLines, 0});
+      files.push_back({"-", "stdin", InputFormat::kJsonLines, 0, arg});
       continue;
     }
     std::error_code ec;
@@ -144,42 +191,16 @@ std::vector<InputFile> list_inputs(const std::vector<std::string>& paths, Diagno
       continue;
     }
     if (fs::is_directory(st)) {
-      const fs::path root = fs::path(p);
-      std::vector<InputFile> found;
-      // Directory symlinks are not followed (the default), so a link loop cannot recurse.
-      fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-      if (ec) {
-        diag.error(p, 0, ec.message());
-        continue;
-      }
-      for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) {
-          diag.error(it->path().string(), 0, ec.message());
-          break;
-        }
-        const std::string name = it->path().filename().string();
-        if (!name.empty() && name[0] == '.') {
-          if (it->is_directory(ec)) it.disable_recursion_pending();
-          continue;
-        }
-        std::error_code fec;
-        if (!it->is_regular_file(fec)) continue;
-        auto fmt = format_of(name);
-        if (!fmt) continue;
-        found.push_back({it->path().string(), file_id(it->path()), *fmt,
-                         static_cast<std::size_t>(it->file_size(fec))});
-      }
-      std::sort(found.begin(), found.end(),
-                [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
-      files.insert(files.end(), found.begin(), found.end());
+      walk_directory(p, arg, files, unread[arg], diag);
     } else {
-      // An explicitly named file is read whatever its extension: JSON Lines if it is
-      // named so, text otherwise.
+      // An explicitly named file is read whatever its extension: JSON if it is named so,
+      // text otherwise (a text file that holds JSON is refused by parse_text_article).
       auto fmt = format_of(p).value_or(InputFormat::kText);
       std::size_t size = static_cast<std::size_t>(fs::file_size(p, ec));
-      files.push_back({p, file_id(p), fmt, ec ? 0 : size});
+      files.push_back({p, file_id(p), fmt, ec ? 0 : size, arg});
     }
   }
+  if (ignored) *ignored = std::move(unread);
   return files;
 }
 
@@ -188,6 +209,13 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
   if (contents.size() >= 3 && contents.substr(0, 3) == "\xEF\xBB\xBF") contents.remove_prefix(3);
   if (const auto nul = contents.find('\0'); nul != std::string_view::npos) {
     diag.error(path, 0, "binary file (NUL byte at offset " + std::to_string(nul) + "); skipped");
+    return false;
+  }
+  if (looks_like_json(contents)) {
+    // Indexing it as one article would put raw `{"id":...` in the index and snippets.
+    diag.error(path, 0,
+               "the file holds JSON, not article text; name it .json or .jsonl to index its "
+               "records; skipped");
     return false;
   }
   const std::string text = clean_text(contents, path, 0, diag);
@@ -372,13 +400,179 @@ std::string article_from_json(simdjson::dom::element root, Article& a, const std
 
 }  // namespace
 
-void read_json_lines(std::string_view data, const std::string& path, Diagnostics& diag,
-                     const std::function<bool(InputItem&&)>& sink) {
+namespace {
+
+using Sink = std::function<bool(InputItem&&)>;
+
+std::string_view skip_bom(std::string_view data) {
+  if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);
+  return data;
+}
+
+// Parses one JSON value with `parser`; simdjson reads up to SIMDJSON_PADDING bytes past
+// the end, so it is given a padded copy in `buf`.
+simdjson::error_code parse_padded(simdjson::dom::parser& parser, std::string& buf,
+                                  std::string_view json, simdjson::dom::element& root) {
+  buf.assign(json);
+  buf.resize(json.size() + simdjson::SIMDJSON_PADDING, ' ');
+  return parser.parse(buf.data(), json.size(), false).get(root);
+}
+
+// One JSON record (a line of JSON Lines, an element of an array): parsed, checked, and
+// handed to `sink`; a bad record is reported and skipped. False when the sink says stop.
+class RecordReader {
+ public:
+  RecordReader(const std::string& path, Diagnostics& diag, const Sink& sink)
+      : path_(path), diag_(diag), sink_(sink) {}
+
+  bool read(std::string_view json, std::size_t line_no, std::size_t consumed) {
+    std::string repaired;
+    if (find_invalid_utf8(json) != std::string_view::npos) {
+      std::size_t replaced = 0;
+      repaired = repair_utf8(json, &replaced);
+      json = repaired;
+      diag_.warning(
+          path_, line_no,
+          "invalid UTF-8: " + std::to_string(replaced) + " sequence(s) replaced by U+FFFD");
+    }
+    InputItem item;
+    item.path = path_;
+    item.line = line_no;
+    item.bytes = consumed;
+    Article& a = item.article;
+    std::string error;
+    simdjson::dom::element root;
+    if (auto code = parse_padded(parser_, buf_, json, root); code != simdjson::SUCCESS) {
+      error = std::string("invalid JSON: ") + simdjson::error_message(code);
+    } else {
+      error = article_from_json(root, a, path_, line_no, diag_);
+    }
+    if (!error.empty()) {
+      diag_.error(path_, line_no, error + "; record skipped");
+      return true;
+    }
+    a.body = std::string(trim(a.body));
+    if (a.body.empty() && trim(a.title).empty()) {
+      diag_.error(path_, line_no, "article has neither title nor body; record skipped");
+      return true;
+    }
+    if (a.id.empty()) a.id = "h" + content_hash(a);  // stable: same content, same id
+    return sink_(std::move(item));
+  }
+
+  // True when `json` is one complete JSON value.
+  bool parses(std::string_view json) {
+    simdjson::dom::element root;
+    return parse_padded(parser_, buf_, json, root) == simdjson::SUCCESS;
+  }
+
+ private:
+  const std::string& path_;
+  Diagnostics& diag_;
+  const Sink& sink_;
   // The DOM parser picks the fastest kernel for this CPU at run time (the On-Demand API
   // would be fixed to the build's target).
-  if (data.size() >= 3 && data.substr(0, 3) == "\xEF\xBB\xBF") data.remove_prefix(3);  // BOM
+  simdjson::dom::parser parser_;
+  std::string buf_;
+};
+
+// The end of the JSON value that starts at data[i] (an element of an array): the index
+// of the ',' or closing bracket after it at nesting depth 0, or data.size() when there
+// is none. Only strings and brackets are tracked; the value itself is parsed by simdjson.
+// `lines` counts the newlines passed.
+std::size_t element_end(std::string_view data, std::size_t i, std::size_t& lines) {
+  int depth = 0;
+  bool in_string = false;
+  for (; i < data.size(); ++i) {
+    const char c = data[i];
+    if (c == '\n') ++lines;
+    if (in_string) {
+      if (c == '\\' && i + 1 < data.size() && data[i + 1] != '\n') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0) return i;
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      return i;
+    }
+  }
+  return i;
+}
+
+std::size_t skip_space(std::string_view data, std::size_t i, std::size_t& lines) {
+  for (;
+       i < data.size() && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n');
+       ++i) {
+    if (data[i] == '\n') ++lines;
+  }
+  return i;
+}
+
+// A JSON array of article objects, element by element, so that memory stays near the
+// size of the largest element (not a DOM of the whole file). `open` is the index of '['.
+bool read_json_array(std::string_view data, std::size_t open, const std::string& path,
+                     Diagnostics& diag, const Sink& sink) {
+  RecordReader records(path, diag, sink);
+  std::size_t line =
+      1 + static_cast<std::size_t>(std::count(data.begin(), data.begin() + open, '\n'));
+  std::size_t i = skip_space(data, open + 1, line);
+  if (i < data.size() && data[i] == ']') {
+    i = skip_space(data, i + 1, line);  // an empty array: no records
+  } else {
+    for (;;) {
+      const std::size_t begin = i, begin_line = line;
+      const std::size_t end = element_end(data, i, line);
+      if (end >= data.size() || data[end] == '}') {
+        diag.error(path, line,
+                   end >= data.size() ? "invalid JSON: the array has no closing ']'; the rest of "
+                                        "the file is not read"
+                                      : "invalid JSON: unbalanced '}' in the array; the rest of "
+                                        "the file is not read");
+        return false;
+      }
+      const std::string_view element = trim(data.substr(begin, end - begin));
+      if (element.empty()) {
+        diag.error(path, begin_line, "invalid JSON: empty array element; record skipped");
+      } else if (!records.read(element, begin_line, end + 1 - begin)) {
+        return true;
+      }
+      i = skip_space(data, end + 1, line);
+      if (data[end] == ']') break;
+    }
+  }
+  if (i < data.size()) {
+    diag.error(path, line, "invalid JSON: text after the closing ']'");
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool looks_like_json(std::string_view contents) {
+  const std::string_view s = trim(skip_bom(contents));
+  if (s.empty() || (s[0] != '{' && s[0] != '[')) return false;
   simdjson::dom::parser parser;
   std::string buf;
+  simdjson::dom::element root;
+  const auto is_json = [&](std::string_view json) {
+    return parse_padded(parser, buf, json, root) == simdjson::SUCCESS &&
+           (root.is_object() || root.is_array());
+  };
+  return is_json(trim(s.substr(0, s.find('\n')))) || is_json(s);
+}
+
+void read_json_lines(std::string_view data, const std::string& path, Diagnostics& diag,
+                     const std::function<bool(InputItem&&)>& sink) {
+  data = skip_bom(data);
+  RecordReader records(path, diag, sink);
   std::size_t pos = 0;
   std::size_t line_no = 0;
   while (pos < data.size()) {
@@ -389,44 +583,29 @@ void read_json_lines(std::string_view data, const std::string& path, Diagnostics
     pos = nl + 1;
     ++line_no;
     if (trim(line).empty()) continue;
-
-    std::string repaired;
-    if (find_invalid_utf8(line) != std::string_view::npos) {
-      std::size_t replaced = 0;
-      repaired = repair_utf8(line, &replaced);
-      line = repaired;
-      diag.warning(
-          path, line_no,
-          "invalid UTF-8: " + std::to_string(replaced) + " sequence(s) replaced by U+FFFD");
-    }
-    // simdjson reads up to SIMDJSON_PADDING bytes past the end; give it a padded copy.
-    buf.assign(line);
-    buf.resize(line.size() + simdjson::SIMDJSON_PADDING, ' ');
-    InputItem item;
-    item.path = path;
-    item.line = line_no;
-    item.bytes = consumed;
-    Article& a = item.article;
-    std::string error;
-    simdjson::dom::element root;
-    if (auto code = parser.parse(buf.data(), line.size(), false).get(root);
-        code != simdjson::SUCCESS) {
-      error = std::string("invalid JSON: ") + simdjson::error_message(code);
-    } else {
-      error = article_from_json(root, a, path, line_no, diag);
-    }
-    if (!error.empty()) {
-      diag.error(path, line_no, error + "; record skipped");
-      continue;
-    }
-    a.body = std::string(trim(a.body));
-    if (a.body.empty() && trim(a.title).empty()) {
-      diag.error(path, line_no, "article has neither title nor body; record skipped");
-      continue;
-    }
-    if (a.id.empty()) a.id = "h" + content_hash(a);  // stable: same content, same id
-    if (!sink(std::move(item))) return;
+    if (!records.read(line, line_no, consumed)) return;
   }
+}
+
+bool read_json_file(std::string_view data, const std::string& path, Diagnostics& diag,
+                    const std::function<bool(InputItem&&)>& sink) {
+  data = skip_bom(data);
+  const std::size_t first = data.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return true;  // like an empty JSON Lines file
+  if (data[first] == '[') return read_json_array(data, first, path, diag, sink);
+  // One pretty-printed object spans lines: its first line is no JSON value of its own,
+  // the whole file is. Anything else is read as JSON Lines (errors line by line).
+  const std::size_t nl = data.find('\n', first);
+  RecordReader records(path, diag, sink);
+  if (nl != std::string_view::npos && !records.parses(trim(data.substr(first, nl - first))) &&
+      records.parses(trim(data))) {
+    records.read(trim(data),
+                 1 + static_cast<std::size_t>(std::count(data.begin(), data.begin() + first, '\n')),
+                 data.size());
+    return true;
+  }
+  read_json_lines(data, path, diag, sink);
+  return true;
 }
 
 bool read_input(const InputFile& file, Diagnostics& diag,
@@ -441,10 +620,14 @@ bool read_input(const InputFile& file, Diagnostics& diag,
   if (truncated) {
     // A cut gzip file: JSON Lines keep the complete records before the cut (the partial
     // last line is dropped); a text article would be silently shorter, so it is skipped.
-    if (file.format == InputFormat::kJsonLines) {
+    if (file.format != InputFormat::kText) {
       const std::size_t last_nl = data.rfind('\n');
       data.resize(last_nl == std::string::npos ? 0 : last_nl + 1);
-      read_json_lines(data, file.path, diag, sink);
+      if (file.format == InputFormat::kJson) {
+        read_json_file(data, file.path, diag, sink);
+      } else {
+        read_json_lines(data, file.path, diag, sink);
+      }
       diag.error(file.path, 0,
                  "unexpected end of file: the gzip stream is cut short; records before the cut "
                  "were read, the rest is lost");
@@ -457,6 +640,7 @@ bool read_input(const InputFile& file, Diagnostics& diag,
     read_json_lines(data, file.path, diag, sink);
     return true;
   }
+  if (file.format == InputFormat::kJson) return read_json_file(data, file.path, diag, sink);
   InputItem item;
   item.path = file.path;
   item.line = 1;

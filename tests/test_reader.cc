@@ -574,17 +574,21 @@ TEST_CASE("list_inputs expands directories recursively, sorted, skipping hidden 
   const auto files = oly::list_inputs({root}, c.diag);
   std::vector<std::string> rel;
   for (const auto& f : files) rel.push_back(f.path.substr(root.size() + 1));
-  CHECK(rel == std::vector<std::string>{"a.jsonl", "b.txt", "g.TXT", "h.txt.gz", "sub/c.ndjson",
-                                        "sub/d.jsonl.gz", "sub/deeper/f.txt", "sub/e.ndjson.gz"});
+  CHECK(rel == std::vector<std::string>{"a.jsonl", "b.txt", "data.json", "g.TXT", "h.txt.gz",
+                                        "sub/c.ndjson", "sub/d.jsonl.gz", "sub/deeper/f.txt",
+                                        "sub/e.ndjson.gz"});
   CHECK(c.str() == "");
   for (const auto& f : files) {
     INFO(f.path);
     CHECK(f.id_base == outside_id(f.path));
     CHECK(f.id_base == oly::file_id(f.path));
     CHECK(f.size == 1);
-    const bool json =
+    const bool lines =
         f.path.find(".jsonl") != std::string::npos || f.path.find(".ndjson") != std::string::npos;
-    CHECK(f.format == (json ? oly::InputFormat::kJsonLines : oly::InputFormat::kText));
+    const bool json = f.path.find(".json") != std::string::npos;
+    CHECK(f.format == (lines  ? oly::InputFormat::kJsonLines
+                       : json ? oly::InputFormat::kJson
+                              : oly::InputFormat::kText));
   }
 
   SECTION("ids do not depend on how the directory is named") {
@@ -719,4 +723,199 @@ TEST_CASE("Diagnostics prints path:line: level: message and counts", "[reader][d
   CHECK(c.str() == "a.jsonl:3: error: bad\na.txt: warning: meh\nb.txt:1: warning: hm\n");
   CHECK(c.diag.errors() == 1);
   CHECK(c.diag.warnings() == 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// .json files, JSON in text files, files left unread in directories
+
+namespace {
+
+struct JsonFileCase {
+  const char* name;
+  std::string data;
+  bool ok;                            // read_json_file's result
+  std::vector<std::string> ids;       // articles read, in order
+  std::vector<std::size_t> lines;     // their line numbers
+  std::vector<std::string> messages;  // diagnostics, in order
+};
+
+}  // namespace
+
+// Formerly a .json file named on the command line was one plain-text article (raw
+// `{"id":...` in its snippet), and .json files inside directories were skipped unsaid.
+TEST_CASE("a .json file is read as JSON Lines, an array of articles, or one object",
+          "[reader][json]") {
+  const std::string a = "{\"id\":\"a\",\"title\":\"A\"}";
+  const std::string b = "{\"id\":\"b\",\"title\":\"B, [x] {y} \\\"q\\\" \\\\\"}";
+  const std::vector<JsonFileCase> table = {
+      {"JSON Lines", a + "\n" + b + "\n", true, {"a", "b"}, {1, 2}, {}},
+      {"an array on one line", "[" + a + "," + b + "]", true, {"a", "b"}, {1, 1}, {}},
+      {"a pretty-printed array",
+       "\xEF\xBB\xBF\n[\n  " + a + ",\n  " + b + "\n]\n",
+       true,
+       {"a", "b"},
+       {3, 4},
+       {}},
+      {"an empty array", " [ ] ", true, {}, {}, {}},
+      {"an empty file", "\n", true, {}, {}, {}},
+      {"one pretty-printed object",
+       "{\n  \"id\": \"p\",\n  \"title\": \"P\"\n}\n",
+       true,
+       {"p"},
+       {1},
+       {}},
+      {"a bad element is skipped with its line",
+       "[\n" + a + ",\n{\"id\":\"x\",\"title\":5},\n" + b + "\n]",
+       true,
+       {"a", "b"},
+       {2, 4},
+       {"f.json:3: error: field 'title' must be a string, not a number; record skipped"}},
+      {"an element that is not an object",
+       "[" + a + ", 42, \"s\"]",
+       true,
+       {"a"},
+       {1},
+       {"f.json:1: error: a record must be a JSON object, not a number; record skipped",
+        "f.json:1: error: a record must be a JSON object, not a string; record skipped"}},
+      {"a trailing comma",
+       "[" + a + ",\n]",
+       true,
+       {"a"},
+       {1},
+       {"f.json:2: error: invalid JSON: empty array element; record skipped"}},
+      {"no closing bracket: records before the break are kept",
+       "[" + a + ",\n" + b,
+       false,
+       {"a"},
+       {1},
+       {"f.json:2: error: invalid JSON: the array has no closing ']'; the rest of the file is "
+        "not read"}},
+      {"an unbalanced brace",
+       "[" + a + "}]",
+       false,
+       {},
+       {},
+       {"f.json:1: error: invalid JSON: unbalanced '}' in the array; the rest of the file is not "
+        "read"}},
+      {"text after the array",
+       "[" + a + "]\n[" + b + "]",
+       false,
+       {"a"},
+       {1},
+       {"f.json:2: error: invalid JSON: text after the closing ']'"}},
+      {"a broken object is reported line by line, never read as text",
+       "{\n\"id\": \"x\",\n",
+       true,
+       {},
+       {},
+       {"f.json:1: error: invalid JSON: ", "f.json:2: error: invalid JSON: "}},
+  };
+  for (const auto& c : table) {
+    DYNAMIC_SECTION(c.name) {
+      Captured cap;
+      std::vector<std::string> ids;
+      std::vector<std::size_t> lines;
+      const bool ok = oly::read_json_file(c.data, "f.json", cap.diag, [&](oly::InputItem&& i) {
+        ids.push_back(i.article.id);
+        lines.push_back(i.line);
+        return true;
+      });
+      INFO("diagnostics: " << cap.str());
+      CHECK(ok == c.ok);
+      CHECK(ids == c.ids);
+      CHECK(lines == c.lines);
+      const auto got = cap.lines();
+      REQUIRE(got.size() == c.messages.size());
+      for (std::size_t i = 0; i < got.size(); ++i) CHECK_THAT(got[i], StartsWith(c.messages[i]));
+    }
+  }
+}
+
+TEST_CASE("read_json_file lets the sink stop early", "[reader][json]") {
+  Captured c;
+  int n = 0;
+  CHECK(oly::read_json_file("[{\"title\":\"a\"},{\"title\":\"b\"}]", "f.json", c.diag,
+                            [&](oly::InputItem&&) { return ++n < 1; }));
+  CHECK(n == 1);
+}
+
+TEST_CASE(".json and .json.gz files are found in directories and read as JSON", "[reader][json]") {
+  TempDir dir("json");
+  write_file(dir / "in/list.json",
+             "[{\"id\":\"l1\",\"title\":\"L\"},{\"id\":\"l2\",\"title\":\"M\"}]");
+  const std::string gz = dir / "in/feed.JSON.gz";
+  gzFile f = gzopen(gz.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  const std::string data = "{\"id\":\"g1\",\"title\":\"G\"}\n";
+  gzwrite(f, data.data(), static_cast<unsigned>(data.size()));
+  gzclose(f);
+  Captured c;
+  const auto files = oly::list_inputs({dir / "in"}, c.diag);
+  std::vector<std::string> ids;
+  for (const auto& file : files) {
+    CHECK(file.format == oly::InputFormat::kJson);
+    CHECK(oly::read_input(file, c.diag, [&](oly::InputItem&& i) {
+      ids.push_back(i.article.id);
+      return true;
+    }));
+  }
+  CHECK(ids == std::vector<std::string>{"g1", "l1", "l2"});
+  CHECK(c.str() == "");
+}
+
+// A text file whose content is JSON would be indexed as one article of raw JSON; it is
+// refused instead. Text that merely starts with a bracket stays text.
+TEST_CASE("a text file that holds JSON is refused, not indexed as text", "[reader][text]") {
+  struct Row {
+    const char* name;
+    std::string contents;
+    bool json;
+  };
+  const std::vector<Row> table = {
+      {"JSON Lines", "{\"id\":\"a\",\"title\":\"A\"}\n{\"id\":\"b\",\"title\":\"B\"}\n", true},
+      {"JSON Lines with a broken second line", "{\"id\":\"a\"}\n{\"id\":\n", true},
+      {"an array", " [{\"id\":\"a\"}]", true},
+      {"a pretty-printed object after a BOM", "\xEF\xBB\xBF{\n \"title\": \"T\"\n}", true},
+      {"an empty object", "{}", true},
+      {"a bracketed tag", "[Reuters] Bolt wins the 100 m.", false},
+      {"a brace in prose", "{Editor's note} Bolt wins.", false},
+      {"a header block", "Title: {x}\n\nBody", false},
+      {"a seed file", "date 2024-08-01 {\"id\":1}", false},
+  };
+  for (const auto& row : table) {
+    DYNAMIC_SECTION(row.name) {
+      CHECK(oly::looks_like_json(row.contents) == row.json);
+      Captured c;
+      const TextResult r = parse_text(row.contents, c, "feed.txt");
+      CHECK(r.ok == !row.json);
+      if (row.json) {
+        CHECK(c.str() ==
+              "feed.txt: error: the file holds JSON, not article text; name it .json or .jsonl to "
+              "index its records; skipped\n");
+      }
+    }
+  }
+}
+
+TEST_CASE("list_inputs counts the files a directory walk leaves unread", "[reader][list]") {
+  TempDir dir("list");
+  write_file(dir / "d/a.txt", "x");
+  write_file(dir / "d/notes.md", "x");
+  write_file(dir / "d/sub/page.html", "x");
+  write_file(dir / "d/.hidden.md", "x");  // hidden: not counted
+  write_file(dir / "other/b.jsonl", "");
+  Captured c;
+  std::vector<oly::IgnoredFiles> ignored;
+  const auto files =
+      oly::list_inputs({dir / "d", dir / "other", dir / "d/notes.md"}, c.diag, &ignored);
+  REQUIRE(files.size() == 3);
+  CHECK(files[0].arg == 0);
+  CHECK(files[1].arg == 1);
+  CHECK(files[2].arg == 2);
+  REQUIRE(ignored.size() == 3);
+  CHECK(ignored[0].count == 2);
+  CHECK(ignored[0].example == dir / "d/notes.md");
+  CHECK(ignored[1].count == 0);
+  CHECK(ignored[2].count == 0);
+  CHECK(c.str() == "");
 }
