@@ -34,10 +34,10 @@ namespace oly {
 
 std::string summary_line(const std::string& dir, const IndexStats& s) {
   return fmt::format(
-      "indexed {}: {} added, {} replaced, {} unchanged, {} deleted, {} skipped, {} errors, "
-      "{} warnings in {:.2f} s ({} documents in the index)",
-      dir, s.added, s.replaced, s.unchanged, s.deleted, s.skipped, s.errors, s.warnings, s.seconds,
-      s.documents);
+      "indexed {}: {} added, {} replaced, {} unchanged, {} deleted, {} skipped, {} other files "
+      "ignored, {} errors, {} warnings in {:.2f} s ({} documents in the index)",
+      dir, s.added, s.replaced, s.unchanged, s.deleted, s.skipped, s.ignored, s.errors, s.warnings,
+      s.seconds, s.documents);
 }
 
 namespace {
@@ -159,7 +159,97 @@ void create_atomically(const std::string& dir) {
   if (::rename(scratch.c_str(), target.c_str()) != 0) fs::remove_all(scratch, ec);
 }
 
-Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+// Stops a run on SIGINT or SIGTERM (IndexOptions::handle_signals), so that it removes its
+// scratch directories and leaves the index at its last commit (update mode) or unchanged
+// (bulk mode). Both signals are blocked in the thread that makes the guard, before any
+// other thread of the run starts (threads inherit the mask), and one thread takes them
+// with sigtimedwait: no handler ever runs in the middle of Xapian or std::filesystem. The
+// run polls interrupted() and unwinds. A run that does not stop within kGrace (blocked
+// reading a terminal or a pipe on stdin, or deep in a long compaction) is ended by the
+// watcher: it removes the scratch directories, outside the swap's critical section, and
+// exits with 128 + the signal, like a kill during an update commit.
+class SignalGuard {
+ public:
+  static constexpr auto kGrace = std::chrono::seconds(3);
+
+  SignalGuard(bool enabled, const std::string& index_dir) {
+    if (!enabled) return;
+    const std::filesystem::path target = index_path(index_dir);
+    const std::string pid = std::to_string(getpid());
+    index_ = target.string();
+    scratch_ = {target.parent_path() / (scratch_stem(target, ".build-") + pid),
+                target.parent_path() / (scratch_stem(target, ".new-") + pid)};
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, &old_);
+    thread_ = std::thread([this] { watch(); });
+  }
+  ~SignalGuard() {
+    if (!thread_.joinable()) return;
+    done_ = true;
+    thread_.join();
+    // A signal still pending takes its default action now: the run is over, nothing is
+    // left to clean.
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+
+  int signal() const { return signal_; }
+  bool interrupted() const { return signal_ != 0; }
+  // Throws Interrupted when a signal came; `state` says what the index holds now.
+  void check(const std::string& index_dir, const char* state) const {
+    if (const int sig = signal_) {
+      throw Interrupted(sig,
+                        index_dir + ": error: interrupted by " + signal_name(sig) + "; " + state);
+    }
+  }
+  // Held by the run while it swaps an index in: the watcher never removes a scratch
+  // directory that is being renamed.
+  std::unique_lock<std::mutex> critical() { return std::unique_lock(critical_); }
+
+ private:
+  void watch() {
+    const timespec tick{0, 50'000'000};
+    std::optional<Clock::time_point> since;
+    while (!done_) {
+      const int sig = sigtimedwait(&set_, nullptr, &tick);
+      if (sig > 0 && signal_ == 0) {
+        signal_ = sig;
+        since = Clock::now();
+      }
+      if (since && Clock::now() - *since > kGrace) end_now();
+    }
+  }
+  [[noreturn]] void end_now() {
+    std::lock_guard lock(critical_);
+    std::error_code ec;
+    for (const auto& dir : scratch_) std::filesystem::remove_all(dir, ec);
+    const std::string msg = "indexer: " + index_ + ": error: interrupted by " +
+                            signal_name(signal_) + " and stopped after waiting " +
+                            std::to_string(kGrace.count()) +
+                            " s; the index keeps its last commit\n";
+    std::fputs(msg.c_str(), stderr);
+    std::fflush(stderr);
+    std::_Exit(128 + signal_);
+  }
+
+  sigset_t set_{};
+  sigset_t old_{};
+  std::string index_;
+  std::vector<std::filesystem::path> scratch_;
+  std::atomic<int> signal_{0};
+  std::atomic<bool> done_{false};
+  std::mutex critical_;
+  std::thread thread_;  // last: starts after every member it uses exists
+};
+
+Xapian::WritableDatabase open_for_writing(const IndexOptions& o, const SignalGuard& signals) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(o.index_dir, ec) && !fs::is_directory(o.index_dir, ec)) {
@@ -184,6 +274,7 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o) {
         return Xapian::WritableDatabase(o.index_dir,
                                         Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
       } catch (const Xapian::DatabaseLockError&) {
+        signals.check(o.index_dir, "nothing was written");
         if (Clock::now() >= give_up) throw;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
@@ -303,331 +394,527 @@ struct Built {
 using Batch = std::vector<Job>;
 constexpr std::size_t kJobsPerBatch = 32;  // fewer queue hand-offs
 
+// The threads of one run and the queues between them: workers that analyse articles
+// (routed by id hash, so duplicates of an id meet in one worker) and, in update mode, the
+// single writer. The destructor closes every queue and joins every thread, so whatever
+// unwinds the reading thread (an index lookup that throws, an interruption) never leaves
+// a joinable std::thread behind, which would end in std::terminate.
+class Pipeline {
+ public:
+  // `shard_paths` non-empty: bulk mode, one shard per worker; else update mode, written
+  // into `db` by the writer thread.
+  Pipeline(const IndexOptions& o, const IndexIdentity& identity, unsigned threads,
+           const std::vector<std::string>& shard_paths, Xapian::WritableDatabase& db,
+           const SignalGuard& signals)
+      : o_(o),
+        identity_(identity),
+        shard_paths_(shard_paths),
+        db_(db),
+        signals_(signals),
+        pending_(threads),
+        to_writer_(16) {
+    for (unsigned i = 0; i < threads; ++i) inboxes_.push_back(std::make_unique<Channel<Batch>>(8));
+    for (unsigned i = 0; i < threads; ++i)
+      pool_.emplace_back([this, i] { guarded([&] { work(i); }); });
+    if (shard_paths_.empty()) writer_ = std::thread([this] { guarded([&] { write_updates(); }); });
+  }
+  ~Pipeline() {
+    cancelled_ = true;
+    close_and_join();
+  }
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // True when the run must stop reading: a thread failed, or a signal came.
+  bool stopped() const { return failure_.failed() || signals_.interrupted(); }
+
+  void route(Job&& job) {
+    const auto shard =
+        static_cast<unsigned>(std::hash<std::string>{}(job.article.id) % pool_.size());
+    pending_[shard].push_back(std::move(job));
+    if (pending_[shard].size() >= kJobsPerBatch) flush(shard);
+  }
+
+  // Hands over what is pending, lets every thread finish its queue, joins them, and
+  // re-throws the first error a thread raised.
+  void finish() {
+    for (unsigned i = 0; i < pending_.size(); ++i) flush(i);
+    close_and_join();
+    failure_.rethrow();
+  }
+
+  std::size_t dropped_tokens() const { return dropped_tokens_; }
+
+ private:
+  // Runs a thread's body; an error stops the whole pipeline, so that no thread stays
+  // blocked on a full queue whose consumer is gone, and is re-thrown by finish().
+  template <typename F>
+  void guarded(F&& body) {
+    try {
+      body();
+    } catch (...) {
+      failure_.set(std::current_exception());
+      for (auto& inbox : inboxes_) inbox->close();
+      to_writer_.close();
+    }
+  }
+  // Threads keep draining their queues but do no more work once this is true.
+  bool halted() const { return cancelled_ || stopped(); }
+
+  void flush(unsigned i) {
+    if (pending_[i].empty()) return;
+    inboxes_[i]->push(std::move(pending_[i]));
+    pending_[i] = Batch();
+    pending_[i].reserve(kJobsPerBatch);
+  }
+
+  void close_and_join() {
+    for (auto& inbox : inboxes_) inbox->close();
+    for (auto& t : pool_) {
+      if (t.joinable()) t.join();
+    }
+    to_writer_.close();
+    if (writer_.joinable()) writer_.join();
+  }
+
+  void work(unsigned index);
+  void write_updates();
+
+  const IndexOptions& o_;
+  const IndexIdentity& identity_;
+  const std::vector<std::string>& shard_paths_;
+  Xapian::WritableDatabase& db_;
+  const SignalGuard& signals_;
+  Failure failure_;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<std::size_t> dropped_tokens_{0};
+  std::vector<Batch> pending_;  // the reading thread's batch per worker
+  std::vector<std::unique_ptr<Channel<Batch>>> inboxes_;
+  Channel<std::vector<Built>> to_writer_;
+  // Last: the threads start once everything they use exists.
+  std::vector<std::thread> pool_;
+  std::thread writer_;
+};
+
+void Pipeline::work(unsigned index) {
+  Analyzer analyzer;
+  StemmerCache stemmers(o_.language);
+  DocumentBuilder builder(analyzer, stemmers);
+  std::optional<Xapian::WritableDatabase> shard;
+  std::unordered_set<std::string> in_shard;
+  std::size_t pending = 0;
+  if (!shard_paths_.empty()) {
+    // No fsync for shards: they are scratch until merged, and a crash discards them.
+    // The merged index is synced before it replaces the old one.
+    shard.emplace(shard_paths_[index],
+                  Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+    write_identity(*shard, identity_);
+  }
+  std::vector<Built> out;
+  Batch batch;
+  while (inboxes_[index]->pop(batch)) {
+    if (halted()) continue;  // drain so the reader never blocks
+    for (Job& job : batch) {
+      std::string id_term = std::string(schema::kPrefixId) + job.article.id;
+      Xapian::Document doc = builder.build(job.article, job.hash);
+      if (!shard) {
+        out.push_back({std::move(id_term), std::move(doc), builder.new_stem_pairs()});
+        continue;
+      }
+      for (const StemPair& p : builder.new_stem_pairs()) shard->add_synonym(p.key, p.term);
+      // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
+      if (in_shard.insert(job.article.id).second)
+        shard->add_document(doc);
+      else
+        shard->replace_document(id_term, doc);
+      if (++pending >= o_.batch_size) {
+        shard->commit();
+        pending = 0;
+      }
+    }
+    if (!out.empty()) {
+      to_writer_.push(std::move(out));
+      out.clear();
+    }
+  }
+  if (shard && !halted()) shard->commit();
+  dropped_tokens_ += analyzer.dropped_tokens();
+}
+
+// Update mode's single writer. Explicit commits: one per batch bounds what a crash can
+// cost to the batch in flight (every earlier batch is durable), and a few hundred documents
+// flush faster than Xapian's default threshold of 10,000 (bench/README.md).
+void Pipeline::write_updates() {
+  std::size_t pending = 0;
+  std::vector<Built> docs;
+  while (to_writer_.pop(docs)) {
+    if (halted()) continue;
+    for (Built& b : docs) {
+      for (const StemPair& p : b.stem_pairs) db_.add_synonym(p.key, p.term);
+      // replace_document on the unique id term keeps every run idempotent.
+      db_.replace_document(b.id_term, b.doc);
+      if (++pending >= o_.batch_size) {
+        db_.commit();
+        pending = 0;
+      }
+    }
+  }
+}
+
+// One indexing run, after the index is open and checked: read the inputs on this thread,
+// route new and changed articles through a Pipeline, then finish in bulk mode (merge and
+// swap) or update mode (prune and commit).
+class IndexRun {
+ public:
+  IndexRun(const IndexOptions& o, Diagnostics& diag, SignalGuard& signals,
+           Xapian::WritableDatabase& db)
+      : o_(o),
+        diag_(diag),
+        signals_(signals),
+        db_(db),
+        old_docs_(db.get_doccount()),
+        bulk_(o.recreate || old_docs_ == 0),
+        identity_(current_identity(o.language)),
+        errors_at_start_(diag.errors()),
+        warnings_at_start_(diag.warnings()) {
+    threads_ = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads_ = std::min(threads_, 16u);
+    languages_.insert(o.language);
+    if (!bulk_) {
+      for (const auto& l : stored_languages(db)) languages_.insert(l);
+    }
+  }
+
+  IndexStats run();
+
+ private:
+  std::size_t run_errors() const { return diag_.errors() - errors_at_start_; }
+  // --recreate over documents, or --prune in update mode: the run's input is taken as
+  // the whole collection, so every input must have been read completely.
+  bool replaces_all() const { return (o_.recreate && old_docs_ > 0) || (o_.prune && !bulk_); }
+  const char* replacing_flag() const { return o_.recreate ? "--recreate" : "--prune"; }
+
+  void make_scratch();
+  bool read_file(const InputFile& f, Pipeline& pipeline);
+  bool take(InputItem&& item, Pipeline& pipeline);
+  bool is_unchanged(const std::string& id, const std::string& hash, bool& exists);
+  void check_yields(const std::vector<IgnoredFiles>& ignored);
+  void finish_bulk();
+  void count_replaced_and_deleted();
+  void finish_update();
+  std::string language_list() const;
+
+  const IndexOptions& o_;
+  Diagnostics& diag_;
+  SignalGuard& signals_;
+  Xapian::WritableDatabase& db_;
+  const Xapian::doccount old_docs_;
+  const bool bulk_;
+  const IndexIdentity identity_;
+  const std::size_t errors_at_start_, warnings_at_start_;
+  unsigned threads_ = 1;
+  IndexStats stats_;
+  std::optional<Xapian::Database> snapshot_;  // update mode: the index as it was
+  TempDir temp_;                              // bulk mode: shards and the merged index
+  std::vector<std::string> shard_paths_;
+  std::unordered_map<std::string, std::string> seen_;  // id -> where, for duplicates, prune
+  std::set<std::string> languages_;                    // stemming languages in the index
+  std::vector<std::size_t> yields_, errors_in_;        // per input path
+  std::size_t articles_ = 0;
+  bool stopped_ = false;  // --fail-fast or a failure stopped the reading early
+  std::optional<Progress> progress_;
+};
+
+void IndexRun::make_scratch() {
+  namespace fs = std::filesystem;
+  const fs::path target = index_path(o_.index_dir);
+  const std::string stem = scratch_stem(target, ".build-");
+  remove_stale_builds(target.parent_path(), stem);
+  temp_.path = target.parent_path() / (stem + std::to_string(getpid()));
+  fs::remove_all(temp_.path);
+  fs::create_directories(temp_.path);
+  for (unsigned i = 0; i < threads_; ++i)
+    shard_paths_.push_back((temp_.path / ("shard" + std::to_string(i))).string());
+}
+
+IndexStats IndexRun::run() {
+  const auto started = Clock::now();
+  std::vector<IgnoredFiles> ignored;
+  const std::vector<InputFile> files = list_inputs(o_.inputs, diag_, &ignored);
+  stats_.skipped += run_errors();  // missing paths
+  std::size_t total_bytes = 0;
+  for (const auto& f : files) total_bytes += f.size;
+  for (const auto& i : ignored) stats_.ignored += i.count;
+  progress_.emplace(o_.progress, total_bytes);
+  diag_.set_before_print(&Progress::clear_hook, &*progress_);
+  struct Unhook {
+    Diagnostics& d;
+    ~Unhook() { d.set_before_print(nullptr, nullptr); }
+  } unhook{diag_};
+
+  if (bulk_) {
+    make_scratch();
+  } else {
+    snapshot_.emplace(o_.index_dir);  // unchanged articles are judged against this
+  }
+  {
+    Pipeline pipeline(o_, identity_, threads_, shard_paths_, db_, signals_);
+    yields_.assign(o_.inputs.size(), 0);
+    errors_in_.assign(o_.inputs.size(), 0);
+    for (const InputFile& f : files) {
+      if (!read_file(f, pipeline)) break;
+    }
+    progress_->clear();
+    pipeline.finish();
+    if (pipeline.dropped_tokens() > 0) {
+      diag_.warning(o_.index_dir, 0,
+                    std::to_string(pipeline.dropped_tokens()) + " token(s) longer than " +
+                        std::to_string(kMaxTermBytes) + " bytes were not indexed");
+    }
+  }
+  signals_.check(o_.index_dir, bulk_ ? "nothing was swapped in; the index is unchanged"
+                                     : "the index keeps its last commit");
+  check_yields(ignored);
+  if (bulk_) {
+    finish_bulk();
+  } else {
+    finish_update();
+  }
+  stats_.errors = run_errors();
+  stats_.warnings = diag_.warnings() - warnings_at_start_;
+  stats_.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return stats_;
+}
+
+// Reads one input file into the pipeline; false when the run must stop reading.
+bool IndexRun::read_file(const InputFile& f, Pipeline& pipeline) {
+  const std::size_t errors_before = diag_.errors();
+  const bool whole_file_ok = read_input(f, diag_, [&](InputItem&& item) {
+    // A bad record before this one was reported but never reached the sink: stop
+    // before indexing anything after it.
+    if (o_.fail_fast && diag_.errors() > errors_before) return false;
+    ++yields_[f.arg];
+    return take(std::move(item), pipeline);
+  });
+  errors_in_[f.arg] += diag_.errors() - errors_before;
+  if (!whole_file_ok) {
+    ++stats_.skipped;
+  } else {
+    // Bad records inside a readable file were reported and skipped one by one.
+    stats_.skipped += diag_.errors() - errors_before;
+  }
+  if ((o_.fail_fast && run_errors() > 0) || pipeline.stopped()) stopped_ = true;
+  return !stopped_;
+}
+
+// The sink of the readers: drops unchanged articles and routes the rest.
+bool IndexRun::take(InputItem&& item, Pipeline& pipeline) {
+  if (pipeline.stopped()) return false;
+  if (o_.test_read_hook) o_.test_read_hook(item.article);
+  Article& a = item.article;
+  stats_.bytes += item.bytes;
+  progress_->update(++articles_, stats_.bytes);
+  if (a.id.size() > 200) {
+    // Counted as skipped by the caller, from the error count.
+    diag_.error(item.path, item.line, "id longer than 200 bytes; record skipped");
+    return !o_.fail_fast;
+  }
+  const std::string where = item.path + ":" + std::to_string(item.line);
+  auto [it, first_time] = seen_.emplace(a.id, where);
+  if (!first_time) {
+    diag_.warning(
+        item.path, item.line,
+        "duplicate id '" + a.id + "' (first at " + it->second + "); this one replaces it");
+    it->second = where;
+  }
+  if (!a.lang.empty() && !languages_.count(a.lang) && Stemmer(a.lang).enabled()) {
+    languages_.insert(a.lang);
+  }
+  std::string hash = content_hash(a);
+  bool exists = !first_time;
+  if (snapshot_ && first_time && is_unchanged(a.id, hash, exists)) {
+    ++stats_.unchanged;
+    return true;
+  }
+  ++(exists ? stats_.replaced : stats_.added);
+  pipeline.route(Job{std::move(a), std::move(hash)});
+  return true;
+}
+
+// Update mode: whether the index already holds `id` (`exists`) with this content hash.
+bool IndexRun::is_unchanged(const std::string& id, const std::string& hash, bool& exists) {
+  const std::string id_term = std::string(schema::kPrefixId) + id;
+  // Our own writer commits while we read: when the snapshot's blocks are reused, move it
+  // to the latest commit and look again. A newer commit cannot hold this id from this run
+  // (it is seen here for the first time), so the answer stays right.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      exists = false;
+      Xapian::PostingIterator p = snapshot_->postlist_begin(id_term);
+      if (p == snapshot_->postlist_end(id_term)) return false;
+      exists = true;
+      return snapshot_->get_document(*p, Xapian::DOC_ASSUME_VALID)
+                 .get_value(schema::kSlotContentHash) == hash;
+    } catch (const Xapian::DatabaseModifiedError&) {
+      if (attempt >= 100) throw;
+      snapshot_->reopen();
+    }
+  }
+}
+
+// A path that yields no articles (an empty directory, an empty feed, a directory of other
+// files) is worth a warning; when this run replaces the collection (--recreate, --prune)
+// it is an error, because taking it as "no articles" would delete what it used to hold.
+void IndexRun::check_yields(const std::vector<IgnoredFiles>& ignored) {
+  namespace fs = std::filesystem;
+  for (std::size_t arg = 0; arg < o_.inputs.size(); ++arg) {
+    const std::string& path = o_.inputs[arg];
+    std::error_code ec;
+    // Paths with errors (missing, unreadable, bad records) have been reported already.
+    if (yields_[arg] > 0 || errors_in_[arg] > 0 || (path != "-" && !fs::exists(path, ec))) continue;
+    if (stopped_) continue;  // not read to the end: nothing to conclude
+    std::string msg = "no articles found in this input";
+    if (arg < ignored.size() && ignored[arg].count > 0) {
+      msg += fmt::format(" ({} file(s) of other types not read, e.g. {})", ignored[arg].count,
+                         ignored[arg].example);
+    }
+    if (replaces_all()) {
+      diag_.error(path, 0, msg + "; " + replacing_flag() + " refused");
+      ++stats_.skipped;
+    } else {
+      diag_.warning(path, 0, msg);
+    }
+  }
+}
+
+std::string IndexRun::language_list() const {
+  std::string list;
+  for (const auto& l : languages_) list += (list.empty() ? "" : ",") + l;
+  return list;
+}
+
+// --recreate over an index with documents: which of them the new index keeps
+// (replaced) and which the swap deletes.
+void IndexRun::count_replaced_and_deleted() {
+  const std::string prefix(schema::kPrefixId);
+  std::size_t kept = 0;
+  for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
+    if (seen_.count((*t).substr(prefix.size())))
+      ++kept;
+    else
+      ++stats_.deleted;
+  }
+  stats_.replaced = kept;
+  stats_.added -= std::min(stats_.added, kept);
+}
+
+// Merges the shards into a new index beside the old one, then swaps directories: a reader
+// sees the old index until the new one is complete.
+void IndexRun::finish_bulk() {
+  namespace fs = std::filesystem;
+  if (replaces_all() && (run_errors() > 0 || stopped_)) {
+    diag_.warning(o_.index_dir, 0,
+                  fmt::format("--recreate refused because some inputs had errors or yielded no "
+                              "articles; the old index is unchanged ({} documents)",
+                              old_docs_));
+    stats_.added = stats_.replaced = 0;
+    stats_.documents = old_docs_;
+    return;
+  }
+  if (o_.recreate && old_docs_ > 0) count_replaced_and_deleted();
+  Xapian::Database all;
+  for (const auto& p : shard_paths_) all.add_database(Xapian::Database(p));
+  const fs::path target = index_path(o_.index_dir);
+  const fs::path merged = temp_.path / "merged";
+  all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
+  {
+    // compact() copies user metadata from the shards; make sure it is there.
+    Xapian::WritableDatabase m(merged.string(), Xapian::DB_OPEN);
+    write_identity(m, identity_);
+    m.set_metadata(std::string(schema::kMetaLanguages), language_list());
+    m.commit();
+    stats_.documents = m.get_doccount();
+  }
+  sync_directory(merged);
+  const auto critical = signals_.critical();
+  signals_.check(o_.index_dir, "nothing was swapped in; the index is unchanged");
+  db_.close();  // releases the lock just before the swap
+  // One atomic step: readers see either the old index or the new one, and a crash
+  // leaves one of them in place.
+  if (::renameat2(AT_FDCWD, merged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+    throw FatalError(o_.index_dir +
+                     ": error: cannot swap in the new index: " + std::strerror(errno));
+  }
+  sync_directory(target.parent_path());
+}
+
+void IndexRun::finish_update() {
+  if (o_.prune) {
+    if (run_errors() > 0 || stopped_) {
+      // An unreadable input yields no ids; pruning now would delete its articles.
+      diag_.warning(o_.index_dir, 0,
+                    "--prune skipped because some inputs had errors or yielded no articles; "
+                    "nothing was deleted");
+    } else {
+      std::vector<std::string> doomed;
+      const std::string prefix(schema::kPrefixId);
+      for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
+        if (!seen_.count((*t).substr(prefix.size()))) doomed.push_back(*t);
+      }
+      for (const auto& term : doomed) db_.delete_document(term);
+      stats_.deleted = doomed.size();
+    }
+  }
+  write_identity(db_, identity_);
+  db_.set_metadata(std::string(schema::kMetaLanguages), language_list());
+  db_.commit();
+  stats_.documents = db_.get_doccount();
+  db_.close();
+}
+
+// Refuses an index this run cannot update: another analyzer or default language.
+void check_compatible(const IndexOptions& o, Xapian::WritableDatabase& db) {
+  if (o.recreate) return;
+  if (auto why = identity_mismatch(db)) {
+    throw FatalError(o.index_dir + ": error: " + *why +
+                     "\n  re-run with --recreate to rebuild it with this analyzer");
+  }
+  const IndexIdentity stored = stored_identity(db);
+  if (!stored.default_language.empty() && stored.default_language != o.language) {
+    throw FatalError(o.index_dir + ": error: the index's default language is '" +
+                     stored.default_language + "', not '" + o.language + "'; pass --language " +
+                     stored.default_language + " or --recreate");
+  }
+}
+
 }  // namespace
 
 IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
-  namespace fs = std::filesystem;
-  const auto started = Clock::now();
-  IndexStats stats;
   if (!Stemmer::known(o.language)) {
     throw FatalError("error: no stemmer for language '" + o.language + "'");
   }
-
+  // First, so that every thread of the run starts with SIGINT and SIGTERM blocked.
+  SignalGuard signals(o.handle_signals, o.index_dir);
   // The writable handle holds Xapian's lock on the index for the whole run, so no other
   // indexer can interleave with us.
-  Xapian::WritableDatabase db = open_for_writing(o);
-  if (!o.recreate) {
-    if (auto why = identity_mismatch(db)) {
-      throw FatalError(o.index_dir + ": error: " + *why +
-                       "\n  re-run with --recreate to rebuild it with this analyzer");
-    }
-    const IndexIdentity stored = stored_identity(db);
-    if (!stored.default_language.empty() && stored.default_language != o.language) {
-      throw FatalError(o.index_dir + ": error: the index's default language is '" +
-                       stored.default_language + "', not '" + o.language + "'; pass --language " +
-                       stored.default_language + " or --recreate");
-    }
-  }
-  const IndexIdentity identity = current_identity(o.language);
-
-  // Bulk mode, for a new or recreated index: each worker writes a shard of its own and the
-  // shards are merged by Xapian's compactor at the end. Writing fresh shards in parallel
-  // uses every core and the compacted index is smaller. Update mode, for an index that
-  // already holds articles: workers analyse in parallel, one writer replaces documents in
-  // place, batch by batch.
-  const bool bulk = o.recreate || db.get_doccount() == 0;
-  // Counts are this run's: the Diagnostics may have reported earlier problems.
-  const std::size_t errors_at_start = diag.errors();
-  const std::size_t warnings_at_start = diag.warnings();
-  auto run_errors = [&] { return diag.errors() - errors_at_start; };
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min(threads, 16u);
-
-  std::vector<InputFile> files = list_inputs(o.inputs, diag);
-  std::size_t total_bytes = 0;
-  for (const auto& f : files) total_bytes += f.size;
-  stats.skipped += diag.errors() - errors_at_start;  // missing paths
-
-  Progress progress(o.progress, total_bytes);
-  diag.set_before_print(&Progress::clear_hook, &progress);
-
-  // Update mode compares content hashes against the index as it was at the start.
-  std::optional<Xapian::Database> snapshot;
-  if (!bulk) snapshot.emplace(o.index_dir);
-
-  TempDir temp;
-  std::vector<std::string> shard_paths;
-  if (bulk) {
-    const fs::path target = index_path(o.index_dir);
-    const std::string stem = scratch_stem(target, ".build-");
-    remove_stale_builds(target.parent_path(), stem);
-    temp.path = target.parent_path() / (stem + std::to_string(getpid()));
-    fs::remove_all(temp.path);
-    fs::create_directories(temp.path);
-    for (unsigned i = 0; i < threads; ++i)
-      shard_paths.push_back((temp.path / ("shard" + std::to_string(i))).string());
-  }
-
-  Failure failure;
-  std::vector<std::unique_ptr<Channel<Batch>>> inboxes;
-  for (unsigned i = 0; i < threads; ++i) inboxes.push_back(std::make_unique<Channel<Batch>>(8));
-  Channel<std::vector<Built>> to_writer(16);
-  std::atomic<std::size_t> dropped_tokens{0};
-
-  // A thread that fails closes every channel, so that no other thread stays blocked on a
-  // full queue whose consumer is gone; the main thread then re-throws the error.
-  auto abort_pipeline = [&] {
-    failure.set(std::current_exception());
-    for (auto& inbox : inboxes) inbox->close();
-    to_writer.close();
-  };
-
-  auto worker = [&](unsigned index) {
-    try {
-      Analyzer analyzer;
-      StemmerCache stemmers(o.language);
-      DocumentBuilder builder(analyzer, stemmers);
-      std::optional<Xapian::WritableDatabase> shard;
-      std::unordered_set<std::string> in_shard;
-      std::size_t pending = 0;
-      if (bulk) {
-        // No fsync for shards: they are scratch until merged, and a crash discards them.
-        // The merged index is synced before it replaces the old one.
-        shard.emplace(shard_paths[index],
-                      Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
-        write_identity(*shard, identity);
-      }
-      std::vector<Built> out;
-      Batch batch;
-      while (inboxes[index]->pop(batch)) {
-        if (failure.failed()) continue;  // drain so the reader never blocks
-        for (Job& job : batch) {
-          std::string id_term = std::string(schema::kPrefixId) + job.article.id;
-          Xapian::Document doc = builder.build(job.article, job.hash);
-          if (shard) {
-            for (const StemPair& p : builder.new_stem_pairs()) shard->add_synonym(p.key, p.term);
-            // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
-            if (in_shard.insert(job.article.id).second)
-              shard->add_document(doc);
-            else
-              shard->replace_document(id_term, doc);
-            if (++pending >= o.batch_size) {
-              shard->commit();
-              pending = 0;
-            }
-          } else {
-            out.push_back({std::move(id_term), std::move(doc), builder.new_stem_pairs()});
-          }
-        }
-        if (!out.empty()) {
-          to_writer.push(std::move(out));
-          out.clear();
-        }
-      }
-      if (shard) {
-        shard->commit();
-        shard->close();
-      }
-      dropped_tokens += analyzer.dropped_tokens();
-    } catch (...) {
-      abort_pipeline();
-    }
-  };
-
-  // Update mode's single writer. Explicit commits: one per batch bounds what a crash can
-  // cost to the batch in flight (every earlier batch is durable), and a few hundred documents
-  // flush faster than Xapian's default threshold of 10,000 (bench/README.md).
-  auto writer = [&] {
-    try {
-      std::size_t pending = 0;
-      std::vector<Built> docs;
-      while (to_writer.pop(docs)) {
-        if (failure.failed()) continue;
-        for (Built& b : docs) {
-          for (const StemPair& p : b.stem_pairs) db.add_synonym(p.key, p.term);
-          // replace_document on the unique id term keeps every run idempotent.
-          db.replace_document(b.id_term, b.doc);
-          if (++pending >= o.batch_size) {
-            db.commit();
-            pending = 0;
-          }
-        }
-      }
-    } catch (...) {
-      abort_pipeline();
-    }
-  };
-
-  std::vector<std::thread> pool;
-  for (unsigned i = 0; i < threads; ++i) pool.emplace_back(worker, i);
-  std::thread writer_thread;
-  if (!bulk) writer_thread = std::thread(writer);
-
-  // The reader (this thread): parse inputs, drop unchanged articles, route the rest.
-  std::unordered_map<std::string, std::string> seen;  // id -> where, for duplicates and --prune
-  std::set<std::string> languages{o.language};        // stemming languages in the index
-  if (!bulk) {
-    for (const auto& l : stored_languages(db)) languages.insert(l);
-  }
-  std::vector<Batch> pending(threads);
-  std::size_t articles = 0;
-  bool stop = false;
-  auto flush = [&](unsigned i) {
-    if (pending[i].empty()) return;
-    inboxes[i]->push(std::move(pending[i]));
-    pending[i] = Batch();
-    pending[i].reserve(kJobsPerBatch);
-  };
-  auto sink = [&](InputItem&& item) -> bool {
-    if (failure.failed()) return false;
-    Article& a = item.article;
-    stats.bytes += item.bytes;
-    ++articles;
-    progress.update(articles, stats.bytes);
-    if (a.id.size() > 200) {
-      // Counted as skipped by the caller, from the error count.
-      diag.error(item.path, item.line, "id longer than 200 bytes; record skipped");
-      return !o.fail_fast;
-    }
-    const std::string where = item.path + ":" + std::to_string(item.line);
-    auto [it, first_time] = seen.emplace(a.id, where);
-    if (!first_time) {
-      diag.warning(
-          item.path, item.line,
-          "duplicate id '" + a.id + "' (first at " + it->second + "); this one replaces it");
-      it->second = where;
-    }
-    if (!a.lang.empty() && !languages.count(a.lang) && Stemmer(a.lang).enabled()) {
-      languages.insert(a.lang);
-    }
-    std::string hash = content_hash(a);
-    bool exists = !first_time;
-    if (snapshot && first_time) {
-      const std::string id_term = std::string(schema::kPrefixId) + a.id;
-      // Our own writer commits while we read: when the snapshot's blocks are reused,
-      // move it to the latest commit and look again. A newer commit cannot hold this id
-      // from this run (it is seen here for the first time), so the answer stays right.
-      for (int attempt = 0;; ++attempt) {
-        try {
-          exists = false;
-          Xapian::PostingIterator p = snapshot->postlist_begin(id_term);
-          if (p != snapshot->postlist_end(id_term)) {
-            exists = true;
-            if (snapshot->get_document(*p, Xapian::DOC_ASSUME_VALID)
-                    .get_value(schema::kSlotContentHash) == hash) {
-              ++stats.unchanged;
-              return true;
-            }
-          }
-          break;
-        } catch (const Xapian::DatabaseModifiedError&) {
-          if (attempt >= 100) throw;
-          snapshot->reopen();
-        }
-      }
-    }
-    ++(exists ? stats.replaced : stats.added);
-    const unsigned shard = static_cast<unsigned>(std::hash<std::string>{}(a.id) % threads);
-    pending[shard].push_back(Job{std::move(a), std::move(hash)});
-    if (pending[shard].size() >= kJobsPerBatch) flush(shard);
-    return true;
-  };
-
-  for (const InputFile& f : files) {
-    const std::size_t errors_before = diag.errors();
-    const bool whole_file_ok = read_input(f, diag, [&](InputItem&& item) {
-      // A bad record before this one was reported but never reached the sink: stop
-      // before indexing anything after it.
-      if (o.fail_fast && diag.errors() > errors_before) return false;
-      return sink(std::move(item));
-    });
-    if (!whole_file_ok) {
-      ++stats.skipped;
-    } else {
-      // Bad records inside a readable file were reported and skipped one by one.
-      stats.skipped += diag.errors() - errors_before;
-    }
-    if ((o.fail_fast && run_errors() > 0) || failure.failed()) {
-      stop = true;
-      break;
-    }
-  }
-  for (unsigned i = 0; i < threads; ++i) {
-    flush(i);
-    inboxes[i]->close();
-  }
-  for (auto& t : pool) t.join();
-  to_writer.close();
-  if (writer_thread.joinable()) writer_thread.join();
-  progress.clear();
-
-  std::string language_list;
-  for (const auto& l : languages) language_list += (language_list.empty() ? "" : ",") + l;
+  Xapian::WritableDatabase db = open_for_writing(o, signals);
+  signals.check(o.index_dir, "nothing was written");
+  check_compatible(o, db);
   try {
-    failure.rethrow();
-    if (dropped_tokens > 0) {
-      diag.warning(o.index_dir, 0,
-                   std::to_string(dropped_tokens.load()) + " token(s) longer than " +
-                       std::to_string(kMaxTermBytes) + " bytes were not indexed");
-    }
-    if (bulk) {
-      // Merge the shards into a new index beside the old one, then swap directories: a
-      // reader sees the old index until the new one is complete.
-      Xapian::Database all;
-      for (const auto& p : shard_paths) all.add_database(Xapian::Database(p));
-      const fs::path target = index_path(o.index_dir);
-      const fs::path merged = temp.path / "merged";
-      all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
-      {
-        // compact() copies user metadata from the shards; make sure it is there.
-        Xapian::WritableDatabase m(merged.string(), Xapian::DB_OPEN);
-        write_identity(m, identity);
-        m.set_metadata(std::string(schema::kMetaLanguages), language_list);
-        m.commit();
-        stats.documents = m.get_doccount();
-      }
-      sync_directory(merged);
-      db.close();  // releases the lock just before the swap
-      // One atomic step: readers see either the old index or the new one, and a crash
-      // leaves one of them in place.
-      if (::renameat2(AT_FDCWD, merged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
-        throw FatalError(o.index_dir +
-                         ": error: cannot swap in the new index: " + std::strerror(errno));
-      }
-      sync_directory(target.parent_path());
-    } else {
-      if (o.prune) {
-        if (run_errors() > 0 || stop) {
-          // An unreadable input yields no ids; pruning now would delete its articles.
-          diag.warning(o.index_dir, 0, "--prune skipped because some inputs had errors");
-        } else {
-          std::vector<std::string> doomed;
-          const std::string prefix(schema::kPrefixId);
-          for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
-            if (!seen.count((*t).substr(prefix.size()))) doomed.push_back(*t);
-          }
-          for (const auto& term : doomed) db.delete_document(term);
-          stats.deleted = doomed.size();
-        }
-      }
-      write_identity(db, identity);
-      db.set_metadata(std::string(schema::kMetaLanguages), language_list);
-      db.commit();
-      stats.documents = db.get_doccount();
-      db.close();
-    }
+    // Bulk mode, for a new or recreated index: each worker writes a shard of its own and
+    // the shards are merged by Xapian's compactor at the end. Writing fresh shards in
+    // parallel uses every core and the compacted index is smaller. Update mode, for an
+    // index that already holds articles: workers analyse in parallel, one writer replaces
+    // documents in place, batch by batch.
+    IndexRun run(o, diag, signals, db);
+    return run.run();
   } catch (const Xapian::Error& e) {
     // What was committed in earlier batches stays; the batch in flight is lost.
     throw FatalError(o.index_dir + ": error: " + e.get_description() +
                      " (the index keeps its last commit)");
-  } catch (const fs::filesystem_error& e) {
+  } catch (const std::filesystem::filesystem_error& e) {
     throw FatalError(o.index_dir + ": error: " + e.what());
   }
-  diag.set_before_print(nullptr, nullptr);
-  stats.errors = run_errors();
-  stats.warnings = diag.warnings() - warnings_at_start;
-  stats.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return stats;
 }
 
 }  // namespace oly

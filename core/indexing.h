@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
 
+#include "article.h"
 #include "diagnostics.h"
 #include "identity.h"  // default_index_dir()
 
@@ -23,6 +25,12 @@ struct IndexOptions {
   std::size_t batch_size = 300;  // documents per commit (bench/: 200-500 is fastest)
   unsigned threads = 0;          // analysis/writer threads; 0 = one per core
   double wait_seconds = 0;       // how long to wait for another indexer's lock
+  // SIGINT and SIGTERM stop the run cleanly (build_index then throws Interrupted). For
+  // the indexer binary: it blocks both signals in the calling thread during the run.
+  bool handle_signals = false;
+  // Tests only: called on the reading thread for every article read, before it is
+  // routed; an exception it throws ends the run like a failing index lookup would.
+  std::function<void(const Article&)> test_read_hook;
 };
 
 struct IndexStats {
@@ -31,6 +39,7 @@ struct IndexStats {
   std::size_t unchanged = 0;
   std::size_t deleted = 0;
   std::size_t skipped = 0;  // files or records not indexed because of an error
+  std::size_t ignored = 0;  // files inside directories not read (other types, FIFOs, ...)
   std::size_t errors = 0;
   std::size_t warnings = 0;
   std::size_t bytes = 0;
@@ -38,8 +47,22 @@ struct IndexStats {
   double seconds = 0;
 };
 
+// A run stopped by SIGINT or SIGTERM (IndexOptions::handle_signals). what() says what
+// the index holds now; the indexer exits with 128 + signal() (130 for SIGINT, 143 for
+// SIGTERM), as a shell reports a process killed by that signal.
+class Interrupted : public FatalError {
+ public:
+  Interrupted(int signal, const std::string& what) : FatalError(what), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
 // Throws FatalError when the run cannot start or go on (locked index, incompatible
 // index, unwritable path). Everything indexed before a fatal error stays committed.
+// --recreate never swaps in, and --prune never deletes, when an input had an error or a
+// path yielded no articles: the old index stays as it was.
 IndexStats build_index(const IndexOptions& options, Diagnostics& diag);
 
 // "indexed DIR: N added, ..." as printed at the end of a run.

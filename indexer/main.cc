@@ -1,6 +1,6 @@
 // indexer: reads articles and builds the Xapian index. Parses flags, calls
 // oly::build_index(), maps the outcome to an exit code (0 clean, 1 inputs skipped,
-// 2 usage or fatal error).
+// 2 usage or fatal error, 130/143 interrupted by SIGINT/SIGTERM).
 #include <unistd.h>
 
 #include <xapian.h>
@@ -71,11 +71,15 @@ int main(int argc, char** argv) {
     }
     if (opt.index_dir.empty()) opt.index_dir = oly::default_index_dir();
     opt.progress = progress == "always" || (progress == "auto" && isatty(STDERR_FILENO));
+    opt.handle_signals = true;  // Ctrl-C and SIGTERM remove scratch directories first
 
     oly::Diagnostics diag(std::cerr);
     const oly::IndexStats stats = oly::build_index(opt, diag);
     if (!quiet) std::cerr << oly::summary_line(opt.index_dir, stats) << '\n';
     return stats.skipped > 0 ? 1 : 0;
+  } catch (const oly::Interrupted& e) {
+    std::cerr << "indexer: " << e.what() << '\n';
+    return 128 + e.signal();  // 130 (SIGINT), 143 (SIGTERM), as for a killed process
   } catch (const oly::FatalError& e) {
     std::cerr << "indexer: " << e.what() << '\n';
     return 2;

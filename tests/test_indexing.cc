@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -236,7 +237,8 @@ TEST_CASE("--prune is skipped when an input had errors", "[indexing]") {
   CHECK(s.skipped == 1);
   CHECK(s.documents == 4);
   CHECK_THAT(f.log.str(),
-             Contains(f.index + ": warning: --prune skipped because some inputs had errors"));
+             Contains(f.index + ": warning: --prune skipped because some inputs had errors or "
+                                "yielded no articles; nothing was deleted"));
 }
 
 TEST_CASE("a duplicate id within one run warns and keeps one document", "[indexing]") {
@@ -368,7 +370,10 @@ TEST_CASE("an index built by another analyzer is refused", "[indexing][identity]
     oly::IndexOptions o = f.options();
     o.recreate = true;
     const oly::IndexStats s = f.run(o);
-    CHECK(s.added == 4);
+    CHECK(s.added == 0);
+    CHECK(s.replaced == 4);  // the same 4 ids, rebuilt
+    CHECK(s.deleted == 0);
+    CHECK(s.documents == 4);
     CHECK_FALSE(oly::identity_mismatch(Xapian::Database(f.index)).has_value());
   }
 }
@@ -435,13 +440,14 @@ TEST_CASE("the summary line reports every count", "[indexing]") {
   s.unchanged = 3;
   s.deleted = 4;
   s.skipped = 5;
+  s.ignored = 9;
   s.errors = 6;
   s.warnings = 7;
   s.seconds = 1.234;
   s.documents = 8;
   CHECK(oly::summary_line("idx", s) ==
-        "indexed idx: 1 added, 2 replaced, 3 unchanged, 4 deleted, 5 skipped, 6 errors, "
-        "7 warnings in 1.23 s (8 documents in the index)");
+        "indexed idx: 1 added, 2 replaced, 3 unchanged, 4 deleted, 5 skipped, 9 other files "
+        "ignored, 6 errors, 7 warnings in 1.23 s (8 documents in the index)");
 }
 
 namespace {
@@ -569,4 +575,225 @@ TEST_CASE("the seed files index with their dates", "[indexing][seeds]") {
     }
   }
   CHECK(found);
+}
+
+// ---------------------------------------------------------------------------------------
+// Data loss: --recreate and --prune never act on an incomplete input
+
+namespace {
+
+// Scratch directories of bulk builds beside the fixture's index.
+std::vector<std::string> scratch_dirs(const Fixture& f) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(f.dir.path())) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(".index.", 0) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+// One way an input can fail to give the whole collection; `setup` writes it and returns
+// the input paths of the run (the fixture's 4 articles are already indexed).
+struct IncompleteInput {
+  const char* name;
+  std::function<std::vector<std::string>(Fixture&)> setup;
+  bool fail_fast;
+  std::string message;  // in the log ({dir} stands for the fixture's directory)
+};
+
+const std::vector<IncompleteInput>& incomplete_inputs() {
+  static const std::vector<IncompleteInput> table = {
+      {"a mistyped path", [](Fixture& f) { return std::vector<std::string>{f.dir / "typo"}; },
+       false, "{dir}/typo: error: "},
+      {"a good path and a mistyped one",
+       [](Fixture& f) {
+         return std::vector<std::string>{f.in, f.dir / "typo"};
+       },
+       false, "{dir}/typo: error: "},
+      {"a bad second line with --fail-fast",
+       [](Fixture& f) {
+         write_file(f.dir / "bad.jsonl", "{\"id\":\"j1\",\"title\":\"One\"}\n{\"id\":\n");
+         return std::vector<std::string>{f.dir / "bad.jsonl"};
+       },
+       true, "{dir}/bad.jsonl:2: error: invalid JSON"},
+      {"an empty directory",
+       [](Fixture& f) {
+         fs::create_directories(f.dir / "empty");
+         return std::vector<std::string>{f.in, f.dir / "empty"};
+       },
+       false, "{dir}/empty: error: no articles found in this input; {flag} refused"},
+      {"an empty .jsonl file",
+       [](Fixture& f) {
+         write_file(f.dir / "empty.jsonl", "");
+         return std::vector<std::string>{f.dir / "empty.jsonl"};
+       },
+       false, "{dir}/empty.jsonl: error: no articles found in this input; {flag} refused"},
+      {"a directory of files of other types",
+       [](Fixture& f) {
+         write_file(f.dir / "docs/a.md", "# notes");
+         write_file(f.dir / "docs/b.html", "<p>x</p>");
+         return std::vector<std::string>{f.in, f.dir / "docs"};
+       },
+       false,
+       "{dir}/docs: error: no articles found in this input (2 file(s) of other types not read, "
+       "e.g. {dir}/docs/"},
+      {"an empty stdin-less .json array",
+       [](Fixture& f) {
+         write_file(f.dir / "none.json", "[]");
+         return std::vector<std::string>{f.in, f.dir / "none.json"};
+       },
+       false, "{dir}/none.json: error: no articles found in this input; {flag} refused"},
+  };
+  return table;
+}
+
+std::string expand(std::string s, const Fixture& f, const std::string& flag) {
+  for (const auto& [key, value] :
+       {std::pair<std::string, std::string>{"{dir}", f.dir.str()}, {"{flag}", flag}}) {
+    for (std::size_t pos; (pos = s.find(key)) != std::string::npos;)
+      s.replace(pos, key.size(), value);
+  }
+  return s;
+}
+
+}  // namespace
+
+// Formerly `--recreate` swapped the 98-article index for an empty one (a mistyped path) or
+// a 1-article one (--fail-fast at line 2), and said "0 deleted".
+TEST_CASE("--recreate keeps the old index when an input is incomplete", "[indexing][recreate]") {
+  for (const auto& c : incomplete_inputs()) {
+    DYNAMIC_SECTION(c.name) {
+      Fixture f;
+      f.run();
+      oly::IndexOptions o = f.options();
+      o.recreate = true;
+      o.fail_fast = c.fail_fast;
+      o.inputs = c.setup(f);
+      const oly::IndexStats s = f.run(o);
+      INFO(f.log.str());
+      CHECK_THAT(f.log.str(), Contains(expand(c.message, f, "--recreate")));
+      CHECK_THAT(
+          f.log.str(),
+          Contains(f.index + ": warning: --recreate refused because some inputs had errors or "
+                             "yielded no articles; the old index is unchanged (4 documents)"));
+      CHECK(s.skipped >= 1);
+      CHECK(s.added == 0);
+      CHECK(s.deleted == 0);
+      CHECK(s.documents == 4);
+      CHECK(Xapian::Database(f.index).get_doccount() == 4);
+      CHECK(scratch_dirs(f).empty());
+    }
+  }
+}
+
+// Formerly an input that yields no articles pruned everything, with exit 0 and no word.
+TEST_CASE("--prune keeps every article when an input is incomplete", "[indexing][prune]") {
+  for (const auto& c : incomplete_inputs()) {
+    DYNAMIC_SECTION(c.name) {
+      Fixture f;
+      f.run();
+      oly::IndexOptions o = f.options(/*prune=*/true);
+      o.fail_fast = c.fail_fast;
+      o.inputs = c.setup(f);
+      const oly::IndexStats s = f.run(o);
+      INFO(f.log.str());
+      CHECK_THAT(f.log.str(), Contains(expand(c.message, f, "--prune")));
+      CHECK_THAT(f.log.str(), Contains(f.index + ": warning: --prune skipped"));
+      CHECK(s.skipped >= 1);
+      CHECK(s.deleted == 0);
+      CHECK(s.documents >= 4);
+      CHECK(Xapian::Database(f.index).get_doccount() == s.documents);
+    }
+  }
+}
+
+TEST_CASE("--recreate says how many articles the swap deleted", "[indexing][recreate]") {
+  Fixture f;
+  f.run();
+  fs::remove(f.dir / "in/b.txt");
+  write_file(f.dir / "in/c.txt", "Title: Charlie\n\nNew.");
+  oly::IndexOptions o = f.options();
+  o.recreate = true;
+  const oly::IndexStats s = f.run(o);
+  INFO(f.log.str());
+  CHECK(s.added == 1);     // c.txt
+  CHECK(s.replaced == 3);  // a.txt, j1, j2
+  CHECK(s.deleted == 1);   // b.txt
+  CHECK(s.documents == 4);
+  CHECK(s.skipped == 0);
+  CHECK(f.log.str() == "");
+  CHECK(scratch_dirs(f).empty());
+}
+
+TEST_CASE("a path that yields no articles is a warning when nothing depends on it", "[indexing]") {
+  Fixture f;
+  write_file(f.dir / "docs/a.md", "# notes");
+  fs::create_directories(f.dir / "empty");
+  oly::IndexOptions o = f.options();
+  o.inputs = {f.in, f.dir / "docs", f.dir / "empty", f.dir / "typo"};
+  const oly::IndexStats s = f.run(o);
+  CHECK_THAT(
+      f.log.str(),
+      Catch::Equals(f.dir / "typo" + ": error: no such file or directory\n" + f.dir / "docs" +
+                        ": warning: no articles found in this input (1 file(s) of other types "
+                        "not read, e.g. " +
+                        f.dir / "docs/a.md" + ")\n" + f.dir / "empty" +
+                        ": warning: no articles found in this input\n",
+                    Catch::CaseSensitive::No));
+  CHECK(s.skipped == 1);  // the mistyped path only
+  CHECK(s.ignored == 1);
+  CHECK(s.documents == 4);
+
+  SECTION("a new index from a --recreate of only empty inputs is merely empty") {
+    oly::IndexOptions r = f.options();
+    r.index_dir = f.dir / "fresh";
+    r.recreate = true;
+    r.inputs = {f.dir / "empty"};
+    const oly::IndexStats e = f.run(r);
+    CHECK(e.skipped == 0);
+    CHECK(e.documents == 0);
+  }
+}
+
+TEST_CASE("files of other types inside directories are counted as ignored", "[indexing]") {
+  Fixture f;
+  write_file(f.dir / "in/README.md", "x");
+  write_file(f.dir / "in/sub/page.html", "x");
+  const oly::IndexStats s = f.run();
+  CHECK(s.ignored == 2);
+  CHECK(s.documents == 4);
+  CHECK(f.log.str() == "");
+}
+
+// Formerly an exception on the reading thread (e.g. a damaged index block found by the
+// unchanged-check lookup) left the worker threads joinable: std::terminate, exit 134.
+TEST_CASE("an error on the reading thread ends the run with an error, threads joined",
+          "[indexing][pipeline]") {
+  Fixture f;
+  auto failing = [&](bool recreate) {
+    oly::IndexOptions o = f.options();
+    o.recreate = recreate;
+    o.threads = 3;
+    int n = 0;
+    o.test_read_hook = [n](const oly::Article&) mutable {
+      if (++n == 2) throw Xapian::DatabaseCorruptError("injected damaged block");
+    };
+    return o;
+  };
+  SECTION("update mode") {
+    f.run();
+    CHECK_THROWS_WITH(f.run(failing(false)),
+                      Contains(f.index + ": error: DatabaseCorruptError: "
+                                         "injected damaged block (the index keeps "
+                                         "its last commit)"));
+    CHECK(Xapian::Database(f.index).get_doccount() == 4);
+  }
+  SECTION("bulk mode: no scratch directory is left") {
+    CHECK_THROWS_WITH(f.run(failing(true)), Contains("injected damaged block"));
+    CHECK(scratch_dirs(f).empty());
+  }
+  SECTION("a later run works") {
+    CHECK_THROWS(f.run(failing(false)));
+    CHECK(f.run().documents == 4);
+  }
 }
