@@ -359,3 +359,148 @@ TEST_CASE("crash: SIGKILL during bulk --recreate runs", "[crash]") {
   CHECK(st.docs == kCorpus);
   CHECK(count_prefix(st, "gen-") == kCorpus);
 }
+
+// ---------------------------------------------------------------------------------------
+// SIGINT and SIGTERM: unlike SIGKILL, the indexer stops cleanly. Formerly a bulk build
+// interrupted by Ctrl-C left its scratch directory (`.NAME.build-PID`, shards of up to
+// hundreds of MB) until some later run.
+
+namespace {
+
+// Waits until `pred` holds or `seconds` pass; false on timeout.
+bool wait_for(const std::function<bool()>& pred, double seconds) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(seconds));
+  while (Clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// Scratch directories of any build beside `index` (bulk shards, a new index).
+std::vector<std::string> scratch_beside(const std::string& index) {
+  const fs::path p(index);
+  return oly::reliability::entries_starting_with(p.parent_path(),
+                                                 "." + p.filename().string() + ".");
+}
+
+// The first shard of a bulk build beside `index` exists: the run is writing.
+bool shards_exist(const std::string& index) {
+  const fs::path p(index);
+  for (const auto& name : scratch_beside(index)) {
+    if (fs::exists(p.parent_path() / name / "shard0" / "iamglass")) return true;
+  }
+  return false;
+}
+
+struct Interrupted {
+  Exit exit;
+  std::string err;
+  bool signalled = false;  // false: the run ended before the signal could be sent
+};
+
+// Starts the indexer, sends `sig` once `ready()` holds, and waits for the exit.
+Interrupted interrupt(const std::vector<std::string>& argv, int sig,
+                      const std::function<bool()>& ready, const std::string& err_path,
+                      int stdin_fd = -1) {
+  oly::reliability::SpawnOptions o;
+  o.stderr_path = err_path;
+  o.stdin_fd = stdin_fd;
+  const auto started = Clock::now();
+  const pid_t pid = oly::reliability::spawn(argv, o);
+  Interrupted r;
+  if (wait_for([&] { return ready() || !oly::reliability::still_running(pid); }, 60) &&
+      oly::reliability::still_running(pid)) {
+    r.signalled = ::kill(pid, sig) == 0;
+  }
+  r.exit = oly::reliability::wait_exit(pid, 30, started);
+  r.err = oly::test::read_file(err_path);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("crash: SIGINT or SIGTERM stops a run cleanly", "[crash][signal]") {
+  TempDir dir("signal");
+  // Big enough that a bulk build takes a while after its first shard exists.
+  const std::string big = dir / "big.jsonl";
+  write_file(big, oly::reliability::generate_corpus(30000, "sig", 3));
+  const std::string base = dir / "base";
+  write_file(dir / "initial.jsonl", oly::reliability::generate_corpus(kInitial, "init", 7));
+  REQUIRE(oly::reliability::run(oly::reliability::indexer_argv(base, {"-q", dir / "initial.jsonl"}))
+              .exit.code == 0);
+  const IndexState before = inspect_index(base);
+
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    DYNAMIC_SECTION("a new index, bulk mode, " << name) {
+      const std::string index = dir / "new/index";
+      fs::create_directories(dir / "new");
+      const Interrupted r = interrupt(
+          oly::reliability::indexer_argv(index, {big}), sig, [&] { return shards_exist(index); },
+          dir / "err.txt");
+      INFO(r.err);
+      REQUIRE(r.signalled);
+      CHECK(r.exit.signal == 0);
+      CHECK(r.exit.code == 128 + sig);
+      CHECK_THAT(r.err, Contains("indexer: " + index + ": error: interrupted by " + name +
+                                 "; nothing was swapped in; the index is unchanged"));
+      CHECK(scratch_beside(index).empty());
+      CHECK(check_sound(index, before).docs == 0);  // the empty index made first
+    }
+    DYNAMIC_SECTION("--recreate over an index, " << name) {
+      const std::string index = dir / "re/index";
+      oly::reliability::copy_index(base, index);
+      const Interrupted r = interrupt(
+          oly::reliability::indexer_argv(index, {"--recreate", big}), sig,
+          [&] { return shards_exist(index); }, dir / "err.txt");
+      INFO(r.err);
+      REQUIRE(r.signalled);
+      CHECK(r.exit.code == 128 + sig);
+      CHECK(scratch_beside(index).empty());
+      CHECK(same_ids(check_sound(index, before), before));
+    }
+  }
+  SECTION("update mode: what was committed stays, a re-run completes") {
+    const std::string index = dir / "up/index";
+    oly::reliability::copy_index(base, index);
+    const Interrupted r = interrupt(
+        oly::reliability::indexer_argv(index, {"--batch-size", "50", big}), SIGTERM,
+        [&] {
+          try {
+            return Xapian::Database(index).get_doccount() >= kInitial + 100;
+          } catch (const Xapian::Error&) {
+            return false;
+          }
+        },
+        dir / "err.txt");
+    INFO(r.err);
+    REQUIRE(r.signalled);
+    CHECK(r.exit.code == 143);
+    CHECK_THAT(r.err, Contains("interrupted by SIGTERM; the index keeps its last commit"));
+    const IndexState st = check_sound(index, before);
+    CHECK(st.docs >= kInitial + 100);
+    CHECK(st.docs < kInitial + 30000);
+    const Run again = oly::reliability::run(oly::reliability::indexer_argv(index, {"-q", big}));
+    CHECK(again.exit.code == 0);
+    CHECK(inspect_index(index).docs == kInitial + 30000);
+  }
+  SECTION("blocked reading stdin: stopped after the grace period, scratch removed") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const std::string index = dir / "stdin/index";
+    fs::create_directories(dir / "stdin");
+    const Interrupted r = interrupt(
+        oly::reliability::indexer_argv(index, {"-"}), SIGINT,
+        [&] { return !scratch_beside(index).empty() && fs::exists(index); }, dir / "err.txt",
+        fds[0]);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    INFO(r.err);
+    REQUIRE(r.signalled);
+    CHECK(r.exit.code == 130);
+    CHECK_THAT(r.err, Contains("interrupted by SIGINT and stopped after waiting"));
+    CHECK(scratch_beside(index).empty());
+  }
+}
