@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <optional>
@@ -625,6 +626,9 @@ class Parser {
     // `word~`, `word~2`, `word^2.5`: a suffix of '~' or '^' and digits after some text.
     const std::size_t op = s.find_last_of("~^");
     if (op == std::string::npos || op == 0) return;
+    // ... after a word character: `~_~_~` or `^^` are punctuation, ignored.
+    const auto before = static_cast<unsigned char>(s[op - 1]);
+    if (before < 0x80 && !std::isalnum(before)) return;
     if (s.find_first_not_of("0123456789.", op + 1) != std::string::npos) return;
     throw QuerySyntaxError(column_in(t, op), s[op] == '~'
                                                  ? "fuzzy matching ('word~N') is not supported"
