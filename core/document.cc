@@ -89,6 +89,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
       }
       case FieldKind::kRaw:
         doc.add_boolean_term(with_prefix(f.prefix, a.id));
+        doc.add_value(schema::kSlotId, a.id);  // equal scores sort by id, whatever the docids
         break;
       case FieldKind::kDate:
         if (a.date.size() == 10) {

@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <optional>
+#include <unordered_set>
 
 #include "schema.h"
+#include "utf8.h"
 
 namespace oly {
 namespace {
@@ -23,6 +27,7 @@ struct Lexeme {
   std::string field;             // "title" for `title:word`, "" otherwise
   std::size_t column = 0;        // 1-based, in characters
   std::size_t value_column = 0;  // where the value after `field:` starts
+  std::size_t text_column = 0;   // where `text` starts (inside the quotes for a phrase)
   unsigned number = 0;           // ~N slack of a phrase, /N window of NEAR
   bool has_number = false;
 };
@@ -47,6 +52,7 @@ class Lexer {
   explicit Lexer(std::string_view q) : q_(q) {}
 
   std::vector<Lexeme> run() {
+    check_input();
     std::vector<Lexeme> out;
     while (true) {
       while (i_ < q_.size() && is_space(q_[i_])) ++i_;
@@ -69,6 +75,7 @@ class Lexer {
         lx.type = c == '+' ? Lex::kPlus : Lex::kMinus;
         ++i_;
       } else {
+        lx.text_column = lx.column;
         word(lx);
       }
       out.push_back(std::move(lx));
@@ -96,6 +103,21 @@ class Lexer {
   mutable std::size_t col_byte_ = 0;
   mutable std::size_t col_chars_ = 1;
 
+  // The whole query is checked first: a byte limit keeps the cost of everything after
+  // it bounded, and invalid UTF-8 would otherwise be dropped by the analyzer unseen.
+  void check_input() const {
+    if (q_.size() > kMaxQueryBytes) {
+      throw QuerySyntaxError(col(utf8_floor(q_, kMaxQueryBytes)),
+                             fmt::format("the query is {} bytes long; at most {} are allowed",
+                                         q_.size(), kMaxQueryBytes));
+    }
+    const std::size_t bad = find_invalid_utf8(q_);
+    if (bad != std::string_view::npos) {
+      throw QuerySyntaxError(col(bad), fmt::format("invalid UTF-8 (byte 0x{:02X})",
+                                                   static_cast<unsigned char>(q_[bad])));
+    }
+  }
+
   // A quoted phrase, then an optional ~N slack.
   void quoted(Lexeme& lx) {
     const std::size_t open = i_;
@@ -103,6 +125,7 @@ class Lexer {
     if (close == std::string_view::npos) throw QuerySyntaxError(col(open), "unbalanced quote");
     lx.type = Lex::kQuoted;
     lx.text = std::string(q_.substr(open + 1, close - open - 1));
+    lx.text_column = col(open + 1);
     i_ = close + 1;
     if (i_ < q_.size() && q_[i_] == '~') {
       const std::size_t tilde = i_;
@@ -124,34 +147,76 @@ class Lexer {
     }
   }
 
+  // `name:` looks like a field name: an ASCII letter, then letters, digits, '_' or '-',
+  // two characters at least. `12:30`, `C:` or `été:` are text.
+  static bool field_like(std::string_view name) {
+    auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (name.size() < 2 || !letter(name[0])) return false;
+    return std::all_of(name.begin(), name.end(), [&](char c) {
+      return letter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+  }
+
+  static std::string unknown_field(const std::string& name) {
+    std::string known;
+    for (const schema::Field& f : schema::kFields) {
+      if (f.name != "body") known += (known.empty() ? "" : ", ") + std::string(f.name) + ":";
+    }
+    if (name == "body") {
+      return "'body:' is not a field: plain words search the title and the body (fields: " + known +
+             ")";
+    }
+    return "unknown field '" + excerpt(name) + ":' (fields: " + known +
+           "); put the text in quotes to search for it as words";
+  }
+
+  // The first ':' of a word decides: a known field's value follows; an unknown
+  // field-like name with a value is an error (never read as text behind the user's
+  // back); anything else (`12:30`, `C:`, `http://x`, `Update: ...`) stays text.
+  bool field_prefix(Lexeme& lx, std::size_t start) {
+    const std::string_view name = q_.substr(start, i_ - start);
+    if (!field_like(name)) return false;
+    const std::size_t v = i_ + 1;
+    const bool has_value = v < q_.size() && !is_space(q_[v]) && q_[v] != '(' && q_[v] != ')';
+    const std::string lname = lower_ascii(name);
+    const schema::Field* f = schema::find_field(lname);
+    if (f == nullptr || lname == "body") {
+      if (!has_value || q_.substr(v, 2) == "//") return false;
+      throw QuerySyntaxError(lx.column, unknown_field(lname));
+    }
+    if (!has_value) throw QuerySyntaxError(lx.column, "missing value after '" + lname + ":'");
+    field_value(lx, lname);
+    return true;
+  }
+
+  void field_value(Lexeme& lx, const std::string& name) {
+    lx.field = name;
+    ++i_;
+    lx.value_column = col(i_);
+    if (q_[i_] == '"') {
+      Lexeme inner;
+      quoted(inner);
+      lx.type = Lex::kQuoted;
+      lx.text = inner.text;
+      lx.text_column = inner.text_column;
+      lx.number = inner.number;
+      lx.has_number = inner.has_number;
+      return;
+    }
+    const std::size_t vstart = i_;
+    while (i_ < q_.size() && !ends_word(q_[i_])) ++i_;
+    lx.type = Lex::kWord;
+    lx.text = std::string(q_.substr(vstart, i_ - vstart));
+    lx.text_column = lx.value_column;
+  }
+
   void word(Lexeme& lx) {
     const std::size_t start = i_;
+    bool colon_seen = false;
     while (i_ < q_.size() && !ends_word(q_[i_])) {
-      // `field:` ends the word when the name is a schema field; the value follows.
-      if (q_[i_] == ':' && i_ > start) {
-        const std::string name = lower_ascii(q_.substr(start, i_ - start));
-        if (schema::find_field(name) != nullptr && name != "body") {
-          lx.field = name;
-          ++i_;
-          lx.value_column = col(i_);
-          if (i_ < q_.size() && q_[i_] == '"') {
-            Lexeme inner;
-            quoted(inner);
-            lx.type = Lex::kQuoted;
-            lx.text = inner.text;
-            lx.number = inner.number;
-            lx.has_number = inner.has_number;
-            return;
-          }
-          const std::size_t vstart = i_;
-          while (i_ < q_.size() && !ends_word(q_[i_])) ++i_;
-          if (vstart == i_) {
-            throw QuerySyntaxError(lx.column, "missing value after '" + name + ":'");
-          }
-          lx.type = Lex::kWord;
-          lx.text = std::string(q_.substr(vstart, i_ - vstart));
-          return;
-        }
+      if (q_[i_] == ':' && !colon_seen) {
+        colon_seen = true;
+        if (field_prefix(lx, start)) return;
       }
       ++i_;
     }
@@ -187,6 +252,30 @@ enum class Mode { kDefault, kRequired, kExcluded };
 
 constexpr int kMaxGroupDepth = 100;
 
+// Declared here, defined with the output code: the canonical reading of a node, used to
+// drop repeated items.
+void describe(const QueryNode& n, std::string& out);
+
+// Drops items that read exactly like an earlier one: `oil oil` matches what `oil`
+// matches, and each repeat would cost Xapian's matcher a postlist per document
+// (4,000 repeats took 27 s).
+template <typename T, typename NodeOf>
+void drop_repeats(std::vector<T>& items, NodeOf node_of) {
+  std::unordered_set<std::string> seen;
+  std::vector<T> kept;
+  kept.reserve(items.size());
+  for (T& it : items) {
+    std::string key;
+    describe(node_of(it), key);
+    if (seen.insert(std::move(key)).second) kept.push_back(std::move(it));
+  }
+  items = std::move(kept);
+}
+
+// The parser's tree walks return nothing (std::nullopt) for a part of the query that
+// had only ignored tokens (`&`, `(—)`, `-...`): it is left out of its group.
+using MaybeNode = std::optional<QueryNode>;
+
 class Parser {
  public:
   Parser(std::vector<Lexeme> lx, Analyzer& a, const std::vector<const Stemmer*>& s,
@@ -195,11 +284,19 @@ class Parser {
 
   QueryNode parse() {
     if (peek().type == Lex::kEnd) throw QuerySyntaxError(1, "empty query");
-    QueryNode n = parse_or();
+    MaybeNode n = parse_or();
     if (peek().type == Lex::kRParen) throw QuerySyntaxError(peek().column, "unbalanced ')'");
     if (peek().type != Lex::kEnd) throw QuerySyntaxError(peek().column, "unexpected input");
-    return n;
+    if (!n) {
+      std::string list;
+      for (const IgnoredToken& t : ignored_) list += (list.empty() ? "'" : ", '") + t.text + "'";
+      throw QuerySyntaxError(ignored_.empty() ? 1 : ignored_[0].column,
+                             "the query has no searchable words (ignored: " + list + ")");
+    }
+    return std::move(*n);
   }
+
+  std::vector<IgnoredToken> take_ignored() { return std::move(ignored_); }
 
  private:
   const Lexeme& peek() const { return lx_[pos_]; }
@@ -222,53 +319,65 @@ class Parser {
     QueryNode node;
   };
 
-  QueryNode parse_or() {
-    QueryNode left = parse_and();
+  MaybeNode parse_or() {
+    MaybeNode left = parse_and();
     if (peek().type != Lex::kOr) return left;
-    QueryNode n;
-    n.kind = Kind::kOr;
-    n.children.push_back(std::move(left));
+    std::vector<QueryNode> children;
+    if (left) children.push_back(std::move(*left));
     while (peek().type == Lex::kOr) {
       const Lexeme& op = next();
       expect_operand(op, "OR");
-      n.children.push_back(parse_and());
+      if (MaybeNode right = parse_and()) children.push_back(std::move(*right));
     }
-    return n;
+    drop_repeats(children, [](const QueryNode& n) -> const QueryNode& { return n; });
+    if (children.empty()) return std::nullopt;
+    return join(Kind::kOr, std::move(children));
   }
 
   // A run of items joined by nothing (the default operator), AND or NOT.
-  QueryNode parse_and() {
+  MaybeNode parse_and() {
     std::vector<ItemResult> items;
     bool and_pending = false;
+    bool any_ignored = false;  // an item had no searchable word
     while (true) {
       const Lex t = peek().type;
       if (t == Lex::kEnd || t == Lex::kOr || t == Lex::kRParen) break;
       if (t == Lex::kAnd) {
         const Lexeme& op = next();
-        if (items.empty())
+        if (items.empty() && !any_ignored)
           throw QuerySyntaxError(op.column, "AND needs a word, phrase or group before it");
         expect_operand(op, "AND");
-        if (items.back().mode == Mode::kDefault) items.back().mode = Mode::kRequired;
+        if (!items.empty() && items.back().mode == Mode::kDefault)
+          items.back().mode = Mode::kRequired;
         and_pending = true;
         continue;
       }
       if (t == Lex::kNear) throw QuerySyntaxError(peek().column, "NEAR needs a word before it");
-      ItemResult it = parse_unary();
-      if (and_pending && it.mode == Mode::kDefault) it.mode = Mode::kRequired;
+      std::optional<ItemResult> it = parse_unary();
+      if (!it) {
+        any_ignored = true;
+        continue;
+      }
+      if (and_pending && it->mode == Mode::kDefault) it->mode = Mode::kRequired;
       and_pending = false;
       // Filters select documents; they are never optional, even under --any.
-      if (it.mode == Mode::kDefault && is_filter(it.node)) it.mode = Mode::kRequired;
-      items.push_back(std::move(it));
+      if (it->mode == Mode::kDefault && is_filter(it->node)) it->mode = Mode::kRequired;
+      items.push_back(std::move(*it));
     }
     if (items.empty()) {
+      if (any_ignored) return std::nullopt;
       if (peek().type == Lex::kRParen && depth_ == 0)
         throw QuerySyntaxError(peek().column, "unbalanced ')'");
       throw QuerySyntaxError(peek().column, peek().type == Lex::kRParen
                                                 ? "empty group '()'"
                                                 : "expected a word or phrase");
     }
-    if (items.size() == 1 && items[0].mode != Mode::kExcluded) return std::move(items[0].node);
+    return combine(std::move(items));
+  }
 
+  // Required, optional (--any) and excluded items into one node.
+  QueryNode combine(std::vector<ItemResult> items) const {
+    if (items.size() == 1 && items[0].mode != Mode::kExcluded) return std::move(items[0].node);
     std::vector<QueryNode> required, optional, excluded;
     for (ItemResult& it : items) {
       if (it.mode == Mode::kExcluded)
@@ -278,6 +387,10 @@ class Parser {
       else
         optional.push_back(std::move(it.node));
     }
+    auto self = [](const QueryNode& n) -> const QueryNode& { return n; };
+    drop_repeats(required, self);
+    drop_repeats(optional, self);
+    drop_repeats(excluded, self);
     QueryNode base;
     const bool only_filters_required =
         !required.empty() && std::all_of(required.begin(), required.end(), is_filter);
@@ -328,7 +441,8 @@ class Parser {
     return false;
   }
 
-  ItemResult parse_unary() {
+  // `-&` or `NOT ...` excludes nothing: the item is left out with its token.
+  std::optional<ItemResult> parse_unary() {
     const Lexeme& t = peek();
     if (t.type == Lex::kPlus || t.type == Lex::kMinus || t.type == Lex::kNot) {
       const Lexeme& op = next();
@@ -337,18 +451,22 @@ class Parser {
         throw QuerySyntaxError(peek().column, std::string("unexpected operator after ") + name);
       }
       expect_operand(op, name);
-      QueryNode n = parse_near();
-      return {op.type == Lex::kPlus ? Mode::kRequired : Mode::kExcluded, std::move(n)};
+      MaybeNode n = parse_near();
+      if (!n) return std::nullopt;
+      return ItemResult{op.type == Lex::kPlus ? Mode::kRequired : Mode::kExcluded, std::move(*n)};
     }
-    return {Mode::kDefault, parse_near()};
+    MaybeNode n = parse_near();
+    if (!n) return std::nullopt;
+    return ItemResult{Mode::kDefault, std::move(*n)};
   }
 
-  QueryNode parse_near() {
-    QueryNode left = parse_primary();
+  MaybeNode parse_near() {
+    const Lexeme& first = peek();
+    MaybeNode left = parse_primary();
     if (peek().type != Lex::kNear) return left;
     QueryNode n;
     n.kind = Kind::kNear;
-    add_near_operand(n, left, lx_[pos_ > 0 ? pos_ - 1 : 0]);
+    add_near_operand(n, left, first);
     unsigned explicit_window = 0;  // the widest NEAR/N of the chain, if any
     while (peek().type == Lex::kNear) {
       const Lexeme& op = next();
@@ -356,25 +474,37 @@ class Parser {
       if (peek().type != Lex::kWord && peek().type != Lex::kQuoted) {
         throw QuerySyntaxError(op.column, "NEAR needs a word after it");
       }
-      QueryNode right = parse_primary();
-      add_near_operand(n, right, op);
+      const Lexeme& operand = peek();
+      MaybeNode right = parse_primary();
+      add_near_operand(n, right, operand);
     }
     n.window = explicit_window ? explicit_window : opt_.near_window;
     n.label = "NEAR/" + std::to_string(n.window);
     return n;
   }
 
-  void add_near_operand(QueryNode& near, const QueryNode& operand, const Lexeme& at) {
-    const bool ok =
-        (operand.kind == Kind::kTerm || (operand.kind == Kind::kPhrase && operand.window == 0));
-    if (!ok || (!near.terms.empty() && operand.prefix != near.prefix)) {
+  // Xapian 1.4's OP_NEAR takes single terms only (a phrase inside it throws
+  // UnimplementedError), and flattening a phrase into NEAR's words would match articles
+  // without the phrase: a phrase operand is an error at its column.
+  void add_near_operand(QueryNode& near, const MaybeNode& operand, const Lexeme& at) {
+    if (!operand) {
+      throw QuerySyntaxError(
+          at.column, "NEAR needs a searchable word on each side, not '" + excerpt(at.text) + "'");
+    }
+    if (operand->kind == Kind::kPhrase) {
+      throw QuerySyntaxError(
+          at.column, "NEAR joins single words; " + excerpt(operand->label) +
+                         " is a phrase (a phrase inside NEAR is not supported: use AND, or a "
+                         "phrase with slack such as \"a b\"~3)");
+    }
+    if (operand->kind != Kind::kTerm || (!near.terms.empty() && operand->prefix != near.prefix)) {
       throw QuerySyntaxError(at.column, "NEAR joins words or phrases of one field only");
     }
-    near.prefix = operand.prefix;
-    near.terms.insert(near.terms.end(), operand.terms.begin(), operand.terms.end());
+    near.prefix = operand->prefix;
+    near.terms.insert(near.terms.end(), operand->terms.begin(), operand->terms.end());
   }
 
-  QueryNode parse_primary() {
+  MaybeNode parse_primary() {
     const Lexeme& t = next();
     switch (t.type) {
       case Lex::kLParen: {
@@ -388,7 +518,7 @@ class Parser {
               t.column, "groups nested deeper than " + std::to_string(kMaxGroupDepth) + " levels");
         }
         ++depth_;
-        QueryNode n = parse_or();
+        MaybeNode n = parse_or();
         --depth_;
         if (peek().type != Lex::kRParen) {
           throw QuerySyntaxError(t.column, "unbalanced '(': no matching ')'");
@@ -398,7 +528,8 @@ class Parser {
       }
       case Lex::kWord:
       case Lex::kQuoted:
-        return t.field.empty() ? text_node(t, "", true) : field_node(t);
+        if (!t.field.empty()) return field_node(t);
+        return text_node(t, "", true);
       case Lex::kRParen:
         throw QuerySyntaxError(t.column, "unbalanced ')'");
       case Lex::kEnd:
@@ -408,13 +539,22 @@ class Parser {
     }
   }
 
+  // Counts analysed words against kMaxQueryWords.
+  void count_words(const Lexeme& t, std::size_t n) {
+    words_ += n;
+    if (words_ > kMaxQueryWords) {
+      throw QuerySyntaxError(t.column,
+                             fmt::format("the query has more than {} words", kMaxQueryWords));
+    }
+  }
+
   QueryNode field_node(const Lexeme& t) {
     const schema::Field* f = schema::find_field(t.field);
     switch (f->kind) {
       case schema::FieldKind::kText:
-        return text_node(t, std::string(f->prefix), true);
+        return field_text(t, *f, true);
       case schema::FieldKind::kTextFilter: {
-        QueryNode inner = text_node(t, std::string(f->prefix), false);
+        QueryNode inner = field_text(t, *f, false);
         QueryNode n;
         n.kind = Kind::kFilter;
         n.label = std::string(f->name) + ":" + t.text;
@@ -423,17 +563,23 @@ class Parser {
       }
       case schema::FieldKind::kExact:
       case schema::FieldKind::kRaw: {
+        count_words(t, 1);
         QueryNode n;
         n.kind = Kind::kFilter;
         const std::string value =
             f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
         if (value.empty())
           throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
+        if (f->kind == schema::FieldKind::kExact && t.type == Lex::kWord && value.back() == '*') {
+          throw QuerySyntaxError(t.value_column + char_count(t.text) - 1,
+                                 "wildcards work on words, not on " + t.field + ": values");
+        }
         n.filter_term = std::string(f->prefix) + value;
         n.label = std::string(f->name) + ":" + value;
         return n;
       }
       case schema::FieldKind::kDate:
+        count_words(t, 1);
         try {
           return parse_date_filter(t.text);
         } catch (const QuerySyntaxError& e) {
@@ -443,28 +589,84 @@ class Parser {
     throw QuerySyntaxError(t.column, "unknown field");
   }
 
+  // A field's text must have a searchable word: ignoring it would drop the field's
+  // condition.
+  QueryNode field_text(const Lexeme& t, const schema::Field& f, bool stemmed) {
+    MaybeNode n = text_node(t, std::string(f.prefix), stemmed);
+    if (!n) {
+      throw QuerySyntaxError(t.column, "'" + excerpt(t.text) + "' has no searchable words");
+    }
+    return std::move(*n);
+  }
+
+  static std::size_t char_count(std::string_view s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  }
+  // Column of byte `b` of a lexeme's text.
+  static std::size_t column_in(const Lexeme& t, std::size_t b) {
+    return t.text_column + char_count(std::string_view(t.text).substr(0, b));
+  }
+
+  // Syntax we do not have must not be read as text: `pric*` inside a phrase, `*` inside a
+  // word, fuzzy `bolt~2`, boost `bolt^2`.
+  static void reject_unsupported(const Lexeme& t, bool quoted) {
+    const std::string& s = t.text;
+    const std::size_t star = s.find('*');
+    if (quoted && star != std::string::npos) {
+      throw QuerySyntaxError(column_in(t, star),
+                             "wildcards do not work inside a phrase: '" + excerpt(s) + "'");
+    }
+    if (!quoted && star != std::string::npos && star + 1 < s.size() &&
+        s.find_first_not_of('*', star) != std::string::npos) {
+      throw QuerySyntaxError(column_in(t, star),
+                             "'*' works only at the end of a word: '" + excerpt(s) + "'");
+    }
+    if (quoted) return;
+    // `word~`, `word~2`, `word^2.5`: a suffix of '~' or '^' and digits after some text.
+    const std::size_t op = s.find_last_of("~^");
+    if (op == std::string::npos || op == 0) return;
+    // ... after a word character: `~_~_~` or `^^` are punctuation, ignored.
+    const auto before = static_cast<unsigned char>(s[op - 1]);
+    if (before < 0x80 && !std::isalnum(before)) return;
+    if (s.find_first_not_of("0123456789.", op + 1) != std::string::npos) return;
+    throw QuerySyntaxError(column_in(t, op), s[op] == '~'
+                                                 ? "fuzzy matching ('word~N') is not supported"
+                                                 : "boosting ('word^N') is not supported");
+  }
+
   // Words and phrases through the shared analyzer. A word that yields several tokens
-  // (`Mission-Impossible`, `東京オリンピック`, `AT&T`) becomes a phrase of them.
-  QueryNode text_node(const Lexeme& t, const std::string& prefix, bool stemmed) {
+  // (`Mission-Impossible`, `東京オリンピック`, `AT&T`) becomes a phrase of them. A word
+  // with no searchable token at all (`&`, `—`, an emoji) is ignored and recorded.
+  MaybeNode text_node(const Lexeme& t, const std::string& prefix, bool stemmed) {
     std::string text = t.text;
     const bool quoted = t.type == Lex::kQuoted;
+    reject_unsupported(t, quoted);
     bool wildcard = false;
     if (!quoted && text.size() > 1 && text.back() == '*') {
       wildcard = true;
       text.pop_back();
-    } else if (!quoted && text == "*") {
-      throw QuerySyntaxError(t.column, "a wildcard needs at least one letter before '*'");
     }
+    const std::size_t dropped_before = analyzer_.dropped_tokens();
     std::vector<Token> tokens = analyzer_.tokenize(text);
+    if (analyzer_.dropped_tokens() != dropped_before) {
+      throw QuerySyntaxError(
+          t.column, fmt::format("'{}' has a word longer than the {}-byte term limit; words that "
+                                "long are not indexed",
+                                excerpt(t.text), kMaxTermBytes));
+    }
+    if (tokens.empty()) {
+      ignored_.push_back({excerpt(quoted ? "\"" + t.text + "\"" : t.text), t.column});
+      return std::nullopt;
+    }
+    count_words(t, tokens.size());
     QueryNode n;
     n.prefix = prefix;
     n.label = quoted ? "\"" + t.text + "\"" : t.text;
-    if (tokens.empty()) {
-      throw QuerySyntaxError(t.column, "'" + t.text + "' has no searchable words");
-    }
     if (wildcard) {
       if (tokens.size() != 1 || tokens[0].end != text.size()) {
-        throw QuerySyntaxError(t.column, "a wildcard applies to one word: '" + t.text + "'");
+        throw QuerySyntaxError(t.column,
+                               "a wildcard applies to one word: '" + excerpt(t.text) + "'");
       }
       n.kind = Kind::kWildcard;
       n.terms.push_back(tokens[0].term);
@@ -499,6 +701,8 @@ class Parser {
   const std::vector<const Stemmer*>& stemmers_;
   const QueryOptions& opt_;
   int depth_ = 0;  // open parentheses
+  std::size_t words_ = 0;
+  std::vector<IgnoredToken> ignored_;
 };
 
 // ---------------------------------------------------------------------------- dates
@@ -551,6 +755,20 @@ std::string show(const std::string& ymd) {
 
 }  // namespace
 
+std::string excerpt(std::string_view text, std::size_t max_chars) {
+  std::string out;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) != 0x80 && chars++ == max_chars) {
+      out += "\u2026";
+      break;
+    }
+    out += c < 0x20 || c == 0x7F ? ' ' : static_cast<char>(c);
+  }
+  return out;
+}
+
 QueryNode parse_date_filter(std::string_view v) {
   QueryNode n;
   n.kind = Kind::kFilter;
@@ -595,6 +813,7 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
   pq.text = std::string(query);
   Parser p(Lexer(query).run(), analyzer, stemmers, options);
   pq.root = p.parse();
+  pq.ignored = p.take_ignored();
   return pq;
 }
 
@@ -624,8 +843,14 @@ Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
   }
   if (words.empty()) return exact;
   std::vector<Xapian::Query> parts(words.begin(), words.end());
-  return Xapian::Query(Xapian::Query::OP_OR, exact,
-                       Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end()));
+  Xapian::Query forms(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
+  // The word itself is usually one of its forms: then the forms alone decide what
+  // matches and the exact word only adds weight (AND_MAYBE), the same scores as an OR
+  // but without counting the word's documents twice in the estimated total.
+  const bool exact_is_a_form =
+      std::find(words.begin(), words.end(), n.prefix + n.terms[0]) != words.end();
+  return Xapian::Query(exact_is_a_form ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR, forms,
+                       exact);
 }
 
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
@@ -771,12 +996,25 @@ Xapian::Query ParsedQuery::to_xapian(const QueryOptions& o, const Xapian::Databa
 std::string ParsedQuery::describe() const {
   std::string out;
   oly::describe(root, out);
+  for (std::size_t i = 0; i < ignored.size(); ++i) {
+    out += (i ? ", '" : " IGNORED('") + ignored[i].text + "'";
+  }
+  if (!ignored.empty()) out += ")";
   return out;
 }
 
 std::vector<MatchItem> ParsedQuery::match_items() const {
+  std::vector<MatchItem> all;
+  collect(root, all);
+  // One item per distinct word or phrase, however often the query repeats it.
   std::vector<MatchItem> out;
-  collect(root, out);
+  for (MatchItem& m : all) {
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const MatchItem& o) {
+      return o.kind == m.kind && o.prefix == m.prefix && o.terms == m.terms && o.stems == m.stems &&
+             o.window == m.window;
+    });
+    if (!seen) out.push_back(std::move(m));
+  }
   return out;
 }
 

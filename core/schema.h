@@ -17,7 +17,7 @@ namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
 // version is refused at open (see core/identity.h).
-inline constexpr int kSchemaVersion = 2;  // 2: stems in the synonym table
+inline constexpr int kSchemaVersion = 3;  // 2: stems in the synonym table; 3: id slot
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
@@ -35,6 +35,7 @@ inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
 inline constexpr Xapian::valueno kSlotContentHash = 1;  // 16 hex digits, see core/hash.h
+inline constexpr Xapian::valueno kSlotId = 2;  // the article id: ties in rankings sort by it
 
 // Metadata keys (Xapian user metadata).
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";

@@ -139,6 +139,7 @@ SearchResult Searcher::run(const std::string& query) {
   SearchResult r;
   r.query = query;
   r.understood = pq.describe();
+  r.ignored = pq.ignored;
   const Xapian::Query xq = pq.to_xapian(qo, &db_);
   r.xapian = xq.get_description();
 
@@ -146,21 +147,31 @@ SearchResult Searcher::run(const std::string& query) {
   enquire.set_query(xq);
   // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
   enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
-  if (opt_.sort == SortOrder::kDateAscending) {
-    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, false);
-  } else if (opt_.sort == SortOrder::kDateDescending) {
-    enquire.set_sort_by_value_then_relevance(schema::kSlotDate, true);
+  // Docids depend on how the index was built (bulk shards per thread), so equal scores
+  // or dates are ordered by the article id: the same list on every machine.
+  Xapian::MultiValueKeyMaker by_date;
+  if (opt_.sort == SortOrder::kRelevance) {
+    enquire.set_sort_by_relevance_then_value(schema::kSlotId, false);
+  } else {
+    // Undated articles last in both orders: "~" sorts after every "YYYYMMDD", and in
+    // reverse an empty value sorts after every date.
+    const bool newest_first = opt_.sort == SortOrder::kDateDescending;
+    by_date.add_value(schema::kSlotDate, newest_first, newest_first ? "" : "~");
+    by_date.add_value(schema::kSlotId);
+    enquire.set_sort_by_key(&by_date, false);
   }
-  // Looking at a few more candidates than shown makes the estimated total much closer
-  // for little cost; --count asks for the exact number.
-  const Xapian::doccount check_at_least =
-      opt_.exact_count ? db_.get_doccount()
-                       : static_cast<Xapian::doccount>(opt_.offset + opt_.limit + 100);
+  // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
+  // total is Xapian's estimate within its bounds. --count asks for the exact number.
+  const Xapian::doccount check_at_least = opt_.exact_count
+                                              ? db_.get_doccount()
+                                              : static_cast<Xapian::doccount>(std::max<std::size_t>(
+                                                    opt_.offset + opt_.limit, kExactCountUpTo));
   Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(opt_.offset),
                                        static_cast<Xapian::doccount>(opt_.limit), check_at_least);
-  r.estimated = mset.get_matches_estimated();
   r.lower_bound = mset.get_matches_lower_bound();
   r.upper_bound = mset.get_matches_upper_bound();
+  r.estimated = std::clamp(mset.get_matches_estimated(), r.lower_bound, r.upper_bound);
+  r.total_is_exact = r.lower_bound == r.upper_bound;
 
   std::optional<Highlighter> hl;
   if (opt_.snippets) hl.emplace(analyzer_, *stemmers_, pq.match_items());
