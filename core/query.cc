@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "cjk.h"
 #include "schema.h"
 
 namespace oly {
@@ -486,11 +487,21 @@ class Parser {
       if (quoted && t.has_number) {
         throw QuerySyntaxError(t.column, "'~N' needs a phrase of two or more words");
       }
+      add_cjk_units(n, text, tokens);
       return n;
     }
     n.kind = Kind::kPhrase;
     n.window = t.has_number ? static_cast<unsigned>(tokens.size()) + t.number : 0;
+    add_cjk_units(n, text, tokens);
     return n;
+  }
+
+  // CJK sub-words (core/cjk.h): a CJK word or exact phrase also matches as a run of
+  // characters, inside longer dictionary words and across their boundaries. A sloppy
+  // phrase counts words, which characters cannot stand for, so it matches words only.
+  void add_cjk_units(QueryNode& n, const std::string& text, const std::vector<Token>& tokens) {
+    if (n.kind == Kind::kPhrase && n.window != 0) return;
+    n.units = cjk::query_units(text, tokens, analyzer_);
   }
 
   std::vector<Lexeme> lx_;
@@ -628,17 +639,30 @@ Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
                        Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end()));
 }
 
+// A CJK word or phrase: its words, or the run of its character units (core/cjk.h). A
+// text holding the whole words matches both and so ranks above one holding the run only.
+Xapian::Query with_cjk_units(const QueryNode& n, Xapian::Query words) {
+  if (n.units.empty()) return words;
+  const std::string prefix = std::string(schema::kPrefixCjk) + n.prefix;
+  std::vector<Xapian::Query> parts;
+  for (const auto& u : n.units) parts.emplace_back(prefix + u);
+  Xapian::Query run = parts.size() == 1
+                          ? parts[0]
+                          : Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end());
+  return Xapian::Query(Xapian::Query::OP_OR, words, run);
+}
+
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
-      return term_query(n, db);
+      return with_cjk_units(n, term_query(n, db));
     case Kind::kPhrase:
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;
       for (const auto& t : n.terms) parts.emplace_back(n.prefix + t);
-      return Xapian::Query(
-          n.kind == Kind::kPhrase ? Xapian::Query::OP_PHRASE : Xapian::Query::OP_NEAR,
-          parts.begin(), parts.end(), n.window);
+      return with_cjk_units(n, Xapian::Query(n.kind == Kind::kPhrase ? Xapian::Query::OP_PHRASE
+                                                                     : Xapian::Query::OP_NEAR,
+                                             parts.begin(), parts.end(), n.window));
     }
     case Kind::kWildcard:
       return Xapian::Query(Xapian::Query::OP_WILDCARD, n.prefix + n.terms[0], o.wildcard_limit,
@@ -689,6 +713,18 @@ std::string field_name(const std::string& prefix) {
   return prefix;
 }
 
+// `|chars(東 京)`: the CJK character run also searched; `/` marks a break unit (spaces or
+// punctuation between two CJK words).
+void describe_cjk_units(const QueryNode& n, std::string& out) {
+  if (n.units.empty()) return;
+  out += "|chars(";
+  for (std::size_t i = 0; i < n.units.size(); ++i) {
+    if (i) out += ' ';
+    out += n.units[i] == cjk::kBreak ? std::string("/") : n.units[i];
+  }
+  out += ")";
+}
+
 void describe(const QueryNode& n, std::string& out) {
   auto field = [&] {
     if (!n.prefix.empty()) out += field_name(n.prefix) + ":";
@@ -698,6 +734,7 @@ void describe(const QueryNode& n, std::string& out) {
       field();
       out += "\"" + n.terms[0] + "\"";
       for (const auto& s : n.stems) out += "|stem:" + s;
+      describe_cjk_units(n, out);
       return;
     case Kind::kPhrase:
     case Kind::kNear: {
@@ -706,6 +743,7 @@ void describe(const QueryNode& n, std::string& out) {
       for (std::size_t i = 0; i < n.terms.size(); ++i) out += (i ? " " : "") + n.terms[i];
       out += ")";
       if (n.window) out += "/" + std::to_string(n.window);
+      describe_cjk_units(n, out);
       return;
     }
     case Kind::kWildcard:
@@ -749,7 +787,7 @@ void collect(const QueryNode& n, std::vector<MatchItem>& out) {
     case Kind::kPhrase:
     case Kind::kNear:
     case Kind::kWildcard:
-      out.push_back({n.kind, n.prefix, n.terms, n.stems, n.window});
+      out.push_back({n.kind, n.prefix, n.terms, n.stems, n.window, n.units});
       return;
     case Kind::kFilter:
     case Kind::kAll:
