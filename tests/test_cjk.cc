@@ -148,6 +148,12 @@ TEST_CASE("cjk: Korean words with particles", "[cjk]") {
       {"한국 선수가 금메달을 땄다", "국선", {}},
       {"한국 선수가 금메달을 땄다", "\"국 선\"", {"국 선"}},
       {"한국 선수가 금메달을 땄다", "선수단", {}},
+      // Decomposed Hangul (conjoining jamo, as NFD text has it) folds to the syllables;
+      // the marks cover the jamo bytes: 선수가 is ᄉ ᅥ ᆫ | ᄉ ᅮ | ᄀ ᅡ.
+      {"\u1109\u1165\u11ab\u1109\u116e\u1100\u1161 왔다",
+       "선수",
+       {"\u1109\u1165\u11ab\u1109\u116e"}},
+      {"\u1109\u1165\u11ab\u1109\u116e\u1100\u1161 왔다", "수가", {"\u1109\u116e\u1100\u1161"}},
   });
 }
 
@@ -158,6 +164,8 @@ TEST_CASE("cjk: punctuation, numbers and Latin around CJK text", "[cjk]") {
       {"東京、大阪", "\"東京 大阪\"", {"東京、大阪"}},
       {"東京、大阪", "\"京 大\"", {"京、大"}},
       {"東京、大阪", "京、大", {"京、大"}},
+      {"東京、大阪", "京\u3000大", {"京、大"}},  // an ideographic space in one query word
+      {"東京大阪", "京\u3000大", {}},
       // Numbers and Latin written against CJK text are part of the run.
       {"金メダル2個を獲得", "メダル2個", {"メダル2個"}},
       {"金メダル2個を獲得", "2個", {"2個"}},
