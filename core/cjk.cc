@@ -165,4 +165,13 @@ std::vector<std::string> query_units(std::string_view text, const std::vector<To
   return out;
 }
 
+std::vector<std::string> without_breaks(const std::vector<std::string>& run) {
+  std::vector<std::string> out;
+  for (const std::string& u : run) {
+    if (u != kBreak) out.push_back(u);
+  }
+  if (out.size() == run.size()) out.clear();
+  return out;
+}
+
 }  // namespace oly::cjk

@@ -14,7 +14,8 @@
 //  - a whole other token (number, Latin word) written directly against such a token
 //    (`金メダル2個`, `Ｔシャツ`, `100m自由形`), as its folded term;
 //  - a break unit (kBreak) where two such tokens are separated by spaces or punctuation
-//    only (`한국 선수가`, `東京、大阪`), so that a quoted `"한국 선수"` still matches exactly;
+//    only (`한국 선수가`, `東京、大阪`), so that a quoted `"한국 선수"` still matches exactly
+//    and `京大` does not match across the comma (see without_breaks());
 //  - nothing, but one position skipped, where other words lie between: no phrase of
 //    units can bridge them.
 // The same function serves the index, the query and the snippet, so they always agree.
@@ -55,5 +56,11 @@ Xapian::termpos units(std::string_view text, const std::vector<Token>& tokens,
 // the number stands apart, so only the words can be matched).
 std::vector<std::string> query_units(std::string_view text, const std::vector<Token>& tokens,
                                      const Analyzer& analyzer);
+
+// The run with its break units taken out. A separator between CJK words of a query
+// matches a separator or none (`"한국 선수"` finds `한국선수` too, as the words do), so
+// a run with breaks is searched in both forms; a query without a separator never matches
+// across one (`京大` is not in `東京、大阪`). Empty when `run` has no break unit.
+std::vector<std::string> without_breaks(const std::vector<std::string>& run);
 
 }  // namespace oly::cjk

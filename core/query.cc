@@ -639,16 +639,22 @@ Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
                        Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end()));
 }
 
-// A CJK word or phrase: its words, or the run of its character units (core/cjk.h). A
-// text holding the whole words matches both and so ranks above one holding the run only.
+Xapian::Query cjk_run(const std::string& prefix, const std::vector<std::string>& units) {
+  std::vector<Xapian::Query> parts;
+  for (const auto& u : units) parts.emplace_back(prefix + u);
+  if (parts.size() == 1) return parts[0];
+  return Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end());
+}
+
+// A CJK word or phrase: its words, or the run of its character units (core/cjk.h), with
+// its separators or without. A text holding the whole words matches both the words and
+// the run, and so ranks above one holding the run only.
 Xapian::Query with_cjk_units(const QueryNode& n, Xapian::Query words) {
   if (n.units.empty()) return words;
   const std::string prefix = std::string(schema::kPrefixCjk) + n.prefix;
-  std::vector<Xapian::Query> parts;
-  for (const auto& u : n.units) parts.emplace_back(prefix + u);
-  Xapian::Query run = parts.size() == 1
-                          ? parts[0]
-                          : Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end());
+  Xapian::Query run = cjk_run(prefix, n.units);
+  const std::vector<std::string> joined = cjk::without_breaks(n.units);
+  if (!joined.empty()) run = Xapian::Query(Xapian::Query::OP_OR, run, cjk_run(prefix, joined));
   return Xapian::Query(Xapian::Query::OP_OR, words, run);
 }
 
@@ -714,7 +720,7 @@ std::string field_name(const std::string& prefix) {
 }
 
 // `|chars(東 京)`: the CJK character run also searched; `/` marks a break unit (spaces or
-// punctuation between two CJK words).
+// punctuation between two CJK words: the text may have a separator there or none).
 void describe_cjk_units(const QueryNode& n, std::string& out) {
   if (n.units.empty()) return;
   out += "|chars(";

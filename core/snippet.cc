@@ -44,15 +44,21 @@ void Highlighter::find_cjk_units(std::string_view text, uint32_t item_no, std::v
     cjk::units(text, tokens_, 0, analyzer_, units_);
     units_ready_ = true;
   }
-  const std::size_t len = run.size();
-  for (std::size_t i = 0; i + len <= units_.size(); ++i) {
-    std::size_t k = 0;
-    while (k < len && units_[i + k].term == run[k] &&
-           units_[i + k].position == units_[i].position + k) {
-      ++k;
+  // The run as the query has it, and without its separators (see cjk::without_breaks).
+  auto find_run = [&](const std::vector<std::string>& r) {
+    const std::size_t len = r.size();
+    for (std::size_t i = 0; i + len <= units_.size(); ++i) {
+      std::size_t k = 0;
+      while (k < len && units_[i + k].term == r[k] &&
+             units_[i + k].position == units_[i].position + k) {
+        ++k;
+      }
+      if (k == len) out.push_back({units_[i].begin, units_[i + len - 1].end, item_no});
     }
-    if (k == len) out.push_back({units_[i].begin, units_[i + len - 1].end, item_no});
-  }
+  };
+  find_run(run);
+  const std::vector<std::string> joined = cjk::without_breaks(run);
+  if (!joined.empty()) find_run(joined);
 }
 
 std::vector<Match> Highlighter::find(std::string_view text, const std::string& field_prefix,

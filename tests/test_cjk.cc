@@ -148,6 +148,7 @@ TEST_CASE("cjk: Korean words with particles", "[cjk]") {
       {"한국 선수가 금메달을 땄다", "국선", {}},
       {"한국 선수가 금메달을 땄다", "\"국 선\"", {"국 선"}},
       {"한국 선수가 금메달을 땄다", "선수단", {}},
+      {"한국선수가 금메달을 땄다", "\"한국 선수\"", {"한국선수"}},
       // Decomposed Hangul (conjoining jamo, as NFD text has it) folds to the syllables;
       // the marks cover the jamo bytes: 선수가 is ᄉ ᅥ ᆫ | ᄉ ᅮ | ᄀ ᅡ.
       {"\u1109\u1165\u11ab\u1109\u116e\u1100\u1161 왔다",
@@ -165,7 +166,9 @@ TEST_CASE("cjk: punctuation, numbers and Latin around CJK text", "[cjk]") {
       {"東京、大阪", "\"京 大\"", {"京、大"}},
       {"東京、大阪", "京、大", {"京、大"}},
       {"東京、大阪", "京\u3000大", {"京、大"}},  // an ideographic space in one query word
-      {"東京大阪", "京\u3000大", {}},
+      // A separator in the query matches a separator or none, as it does for words.
+      {"東京大阪", "京\u3000大", {"京大"}},
+      {"東京大阪", "\"京 大\"", {"京大"}},
       // Numbers and Latin written against CJK text are part of the run.
       {"金メダル2個を獲得", "メダル2個", {"メダル2個"}},
       {"金メダル2個を獲得", "2個", {"2個"}},
