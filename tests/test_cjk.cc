@@ -239,3 +239,14 @@ TEST_CASE("cjk: whole words rank above sub-words", "[cjk]") {
   zh.add("whole", "", "运会开幕了");
   CHECK(zh.search("运会") == Strings{"whole", "sub"});
 }
+
+// A run repeated inside other words must not easily outrank the word itself: the run's
+// weight is scaled down (kCjkRunScale in core/query.cc). At full weight, the article
+// that repeats 選手権 (championship) ranked above the one about a 選手 (player).
+TEST_CASE("cjk: a repeated sub-word does not outrank the whole word", "[cjk]") {
+  Index ix;
+  ix.add("whole", "", "日本の選手は大会で金メダルを獲得し、監督も喜んだと新聞が伝えた。");
+  ix.add("sub", "", "選手権大会、選手権試合、選手権記録。");
+  for (int i = 0; i < 6; ++i) ix.add("f" + std::to_string(i), "", "天気は晴れでした。");
+  CHECK(ix.search("選手") == Strings{"whole", "sub"});
+}
