@@ -21,11 +21,32 @@ std::string with_prefix(std::string_view prefix, const std::string& term) {
 }
 }  // namespace
 
+Xapian::termpos DocumentBuilder::add_cjk_units(Xapian::Document& doc, std::string_view text,
+                                               std::string_view prefix, bool is_title,
+                                               Xapian::termpos pos) {
+  units_.clear();
+  const Xapian::termpos next = cjk::units(text, tokens_, pos, analyzer_, units_);
+  std::string term(schema::kPrefixCjk);
+  term += prefix;
+  const std::size_t head = term.size();
+  for (const cjk::Unit& u : units_) {
+    term.resize(head);
+    term += u.term;
+    doc.add_posting(term, u.position);
+    // As for words: title units count in the body space too, with the title's weight.
+    if (is_title) {
+      doc.add_posting(std::string(schema::kPrefixCjk) + u.term, u.position, schema::kTitleBoost);
+    }
+  }
+  return next;
+}
+
 Xapian::Document DocumentBuilder::build(const Article& a, const std::string& hash) {
   using schema::FieldKind;
   Xapian::Document doc;
   const Stemmer& stem = stemmers_.get(a.lang);
   Xapian::termpos pos = 1;
+  Xapian::termpos cjk_pos = schema::kCjkPositionBase;
   new_pairs_.clear();
   std::string seen_key = stem.language();
   seen_key += '\0';
@@ -69,9 +90,11 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
             }
           }
         }
+        const Xapian::termpos cjk_next = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
         // The gap keeps phrases from matching across the end of one field and the start
         // of the next.
         pos = next + schema::kFieldPositionGap;
+        cjk_pos = cjk_next + schema::kFieldPositionGap;
         break;
       }
       case FieldKind::kExact: {

@@ -10,6 +10,7 @@
 
 #include "analyzer.h"
 #include "article.h"
+#include "cjk.h"
 
 namespace oly {
 
@@ -46,9 +47,15 @@ class DocumentBuilder {
   const std::vector<StemPair>& new_stem_pairs() const { return new_pairs_; }
 
  private:
+  // The CJK character units of one field's tokens_ (see core/cjk.h); returns the next
+  // character position.
+  Xapian::termpos add_cjk_units(Xapian::Document& doc, std::string_view text,
+                                std::string_view prefix, bool is_title, Xapian::termpos pos);
+
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
   std::vector<Token> tokens_;                // reused between documents
+  std::vector<cjk::Unit> units_;             // reused between fields and documents
   std::unordered_set<std::string> stemmed_;  // language + '\0' + prefixed word
   std::vector<StemPair> new_pairs_;
 };

@@ -55,6 +55,8 @@ struct QueryNode {
   std::string prefix;              // term prefix of the field ("" body, "S" title, ...)
   std::vector<std::string> terms;  // analysed terms (kTerm, kPhrase, kNear, kWildcard)
   std::vector<std::string> stems;  // kTerm: its stems, one per index language (distinct)
+  // kTerm, exact kPhrase: CJK character units, matched as one run (core/cjk.h), or empty.
+  std::vector<std::string> units;
   unsigned window = 0;
   std::string filter_term;         // kFilter: a boolean term, or empty for a date range
   std::string range_lo, range_hi;  // kFilter date range, "YYYYMMDD" ("" when open)
@@ -75,6 +77,7 @@ struct MatchItem {
   std::vector<std::string> terms;
   std::vector<std::string> stems;
   unsigned window = 0;
+  std::vector<std::string> units;  // CJK character units (core/cjk.h), or empty
 };
 
 // A token of the query with no searchable word (`&`, `-`, `...`, an emoji): left out of

@@ -17,7 +17,8 @@ namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
 // version is refused at open (see core/identity.h).
-inline constexpr int kSchemaVersion = 3;  // 2: stems in the synonym table; 3: id slot
+// 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk).
+inline constexpr int kSchemaVersion = 3;
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
@@ -31,6 +32,10 @@ inline constexpr std::string_view kPrefixSource = "XSRC";  // source words, posi
 inline constexpr std::string_view kPrefixDay = "D";        // YYYYMMDD, boolean
 inline constexpr std::string_view kPrefixMonth = "M";      // YYYYMM, boolean
 inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
+// CJK character-space marker, put before the field prefix like kPrefixStem: "XC" + unit
+// for the body, "XCS" + unit for the title (see core/cjk.h). Units are folded text, never
+// an upper-case ASCII letter, so "XCS..." cannot be read as a body unit.
+inline constexpr std::string_view kPrefixCjk = "XC";
 
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
@@ -47,6 +52,10 @@ inline constexpr std::string_view kMetaLanguages = "oly.languages";
 // Positions: each positional field starts this far past the previous one, so that a
 // phrase or NEAR query can never match across a field boundary.
 inline constexpr Xapian::termpos kFieldPositionGap = 100;
+
+// CJK units are numbered from here, in the same field order and with the same gap as the
+// words, so that a character position is never taken for a word position.
+inline constexpr Xapian::termpos kCjkPositionBase = 1u << 30;
 
 // Title words are also indexed in the unprefixed (body) space with this wdf per
 // occurrence, so that a plain query ranks a title match above a body match under BM25.

@@ -36,8 +36,34 @@ std::size_t count_chars(std::string_view s) {
 
 }  // namespace
 
+void Highlighter::find_cjk_units(std::string_view text, uint32_t item_no, std::vector<Match>& out) {
+  const std::vector<std::string>& run = items_[item_no].units;
+  if (run.empty()) return;
+  if (!units_ready_) {
+    units_.clear();
+    cjk::units(text, tokens_, 0, analyzer_, units_);
+    units_ready_ = true;
+  }
+  // The run as the query has it, and without its separators (see cjk::without_breaks).
+  auto find_run = [&](const std::vector<std::string>& r) {
+    const std::size_t len = r.size();
+    for (std::size_t i = 0; i + len <= units_.size(); ++i) {
+      std::size_t k = 0;
+      while (k < len && units_[i + k].term == r[k] &&
+             units_[i + k].position == units_[i].position + k) {
+        ++k;
+      }
+      if (k == len) out.push_back({units_[i].begin, units_[i + len - 1].end, item_no});
+    }
+  };
+  find_run(run);
+  const std::vector<std::string> joined = cjk::without_breaks(run);
+  if (!joined.empty()) find_run(joined);
+}
+
 std::vector<Match> Highlighter::find(std::string_view text, const std::string& field_prefix,
                                      const std::string& lang) {
+  units_ready_ = false;
   tokens_.clear();
   analyzer_.tokenize(text, 1, tokens_);
   tokens_text_ = text.data();
@@ -134,6 +160,7 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
       default:
         break;
     }
+    find_cjk_units(text, item_no, out);
   }
   std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
     return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;

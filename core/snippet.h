@@ -57,9 +57,15 @@ class Highlighter {
   static std::vector<ByteRange> ranges(const std::vector<Match>& matches);
 
  private:
+  // Occurrences of item `item_no`'s CJK character run (core/cjk.h) in the text of find():
+  // the exact bytes of the run, also inside a longer dictionary word.
+  void find_cjk_units(std::string_view text, uint32_t item_no, std::vector<Match>& out);
+
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
   std::vector<MatchItem> items_;
+  std::vector<cjk::Unit> units_;  // of the text last passed to find(), when needed
+  bool units_ready_ = false;
   std::vector<Token> tokens_;          // of the text last passed to find()
   const char* tokens_text_ = nullptr;  // that text, so snippet() knows the tokens fit it
   std::size_t tokens_size_ = 0;

@@ -3,4 +3,6 @@
 #   test_snippet.cc        [snippet]      highlighting and snippet building
 #   test_searcher_cli.cc   [searcher_cli] the real binaries on tests/fixtures/search, golden output
 #   test_corpus_search.cc  [corpus]       the whole sample corpus: expected top results
-list(APPEND OLY_TEST_SOURCES test_query.cc test_snippet.cc test_searcher_cli.cc test_corpus_search.cc)
+#   test_cjk.cc            [cjk]          CJK sub-words end to end: index, query, ranking, highlights
+list(APPEND OLY_TEST_SOURCES test_query.cc test_snippet.cc test_searcher_cli.cc test_corpus_search.cc
+  test_cjk.cc)

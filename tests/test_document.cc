@@ -322,3 +322,41 @@ TEST_CASE("StemmerCache hands out one stemmer per language", "[document]") {
   CHECK(&cache.get("fr") == &fr);
   CHECK_FALSE(cache.get("ja").enabled());
 }
+
+TEST_CASE("CJK tokens also give character units in a position range of their own",
+          "[document][cjk]") {
+  Built b;
+  oly::Article a;
+  a.id = "x";
+  a.lang = "ja";
+  a.title = "한국 선수";        // 한 국 | 선 수 (the space is a break unit)
+  a.body = "金メダル2個 Gold";  // 金 メ ダ ル 2 個; "gold" stands apart
+  const auto terms = terms_of(b.build(a));
+  const Xapian::termpos base = schema::kCjkPositionBase;
+  // The dictionary words stay.
+  CHECK(terms.count("金メダル") == 1);
+  CHECK(terms.count("선수") == 1);
+  // Title units: "XCS" + unit, from the base; the break unit marks the space.
+  CHECK(with_prefix(terms, "XCS") == std::vector<std::string>{" ", "국", "선", "수", "한"});
+  CHECK(terms.at("XCS한").positions == Positions{base});
+  CHECK(terms.at("XCS ").positions == Positions{base + 2});
+  CHECK(terms.at("XCS수").positions == Positions{base + 4});
+  // ... and in the body space with the title's weight.
+  CHECK(terms.at("XC한").positions == Positions{base});
+  CHECK(terms.at("XC한").wdf == schema::kTitleBoost);
+  // Body units after the title's plus the field gap; a number against CJK text is a unit,
+  // a Latin word standing apart is not.
+  const Xapian::termpos body = base + 5 + schema::kFieldPositionGap;
+  CHECK(terms.at("XC金").positions == Positions{body});
+  CHECK(terms.at("XCル").positions == Positions{body + 3});
+  CHECK(terms.at("XC2").positions == Positions{body + 4});
+  CHECK(terms.at("XC個").positions == Positions{body + 5});
+  CHECK(terms.count("XCgold") == 0);
+  CHECK(terms.count("XC金メダル") == 0);
+}
+
+TEST_CASE("text without CJK gets no character units", "[document][cjk]") {
+  Built b;
+  const auto terms = terms_of(b.build(sample()));
+  CHECK(with_prefix(terms, "XC").empty());
+}
