@@ -91,7 +91,9 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
       any_error = true;
     }
     out.flush();
-    if (!out) return any_error ? kExitError : kExitHits;  // reader went away
+    // The reader went away (or the disk is full: the caller reports that): the status of
+    // the lines answered so far.
+    if (!out) break;
   }
   if (any_error) return kExitError;
   return any_hits ? kExitHits : kExitNoHits;

@@ -6,14 +6,20 @@
 #include <xapian.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <iterator>
 
+#include "cli.h"
 #include "diagnostics.h"
 #include "indexing.h"
 #include "inspect.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// Parses the flags and runs the indexer (or --analyze, printing on `out`); returns the
+// exit code.
+int run(int argc, char** argv, std::ostream& out) {
   oly::IndexOptions opt;
   std::string analyze;
   bool json = false;
@@ -54,7 +60,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e, out, std::cerr) == 0 ? 0 : 2;
   }
 
   try {
@@ -62,7 +68,7 @@ int main(int argc, char** argv) {
       if (analyze == "-") {
         analyze.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
       }
-      oly::write_analysis(std::cout, analyze, opt.language, json);
+      oly::write_analysis(out, analyze, opt.language, json);
       return 0;
     }
     if (opt.inputs.empty()) {
@@ -87,4 +93,15 @@ int main(int argc, char** argv) {
     std::cerr << "indexer: error: " << e.what() << '\n';
     return 2;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // As in the searcher: `indexer --analyze ... | head` ends quietly on EPIPE, and any
+  // other error writing stdout (--analyze, --help, --version) is reported, exit 2.
+  std::signal(SIGPIPE, SIG_IGN);
+  oly::cli::StdoutSink out;
+  const int code = run(argc, argv, out.stream());
+  return out.finish("indexer", code, std::cerr);
 }

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli.h"
 #include "diagnostics.h"
 #include "identity.h"
 #include "search_command.h"
@@ -51,10 +52,8 @@ bool parse_bm25(const std::string& spec, oly::SearchOptions& o, std::string& err
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // A closed pipe (searcher ... | head) shows up as a failed write, which ends the run
-  // quietly, instead of a signal.
-  std::signal(SIGPIPE, SIG_IGN);
+// Parses the flags and runs the search, printing on `out`; returns the exit code.
+int run(int argc, char** argv, std::ostream& out) {
   oly::SearchCommand cmd;
   std::vector<std::string> words;
   std::string color = "auto", sort = "relevance", bm25;
@@ -96,7 +95,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e, out, std::cerr) == 0 ? 0 : 2;
   }
   std::string error;
   if (!bm25.empty() && !parse_bm25(bm25, cmd.search, error)) {
@@ -123,7 +122,7 @@ int main(int argc, char** argv) {
   cmd.color = color == "always" || (color == "auto" && isatty(STDOUT_FILENO));
 
   try {
-    return oly::run_search_command(cmd, std::cin, std::cout, std::cerr);
+    return oly::run_search_command(cmd, std::cin, out, std::cerr);
   } catch (const oly::FatalError& e) {
     std::cerr << "searcher: " << e.what() << '\n';
     return 2;
@@ -135,4 +134,13 @@ int main(int argc, char** argv) {
     std::cerr << "searcher: error: " << e.what() << '\n';
     return 2;
   }
+}
+
+int main(int argc, char** argv) {
+  // A closed pipe (searcher ... | head) shows up as a failed write (EPIPE), which ends the
+  // run quietly, instead of a signal; any other write error is reported (exit 2).
+  std::signal(SIGPIPE, SIG_IGN);
+  oly::cli::StdoutSink out;
+  const int code = run(argc, argv, out.stream());
+  return out.finish("searcher", code, std::cerr);
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "searcher_test_util.h"
 #include "test_util.h"
 
 using Catch::Contains;
@@ -227,4 +228,30 @@ TEST_CASE("indexer --analyze prints term, stem, position, begin, end", "[cli]") 
           "{\"term\":\"angele\",\"stem\":\"angel\",\"position\":1,\"begin\":0,\"end\":7,"
           "\"text\":\"Angèle\"}\n");
   }
+}
+
+// Formerly a bug: `indexer --analyze TEXT >/dev/full` (and --help, --version) exited 0 with
+// nothing written. A closed pipe, on the other hand, is not an error: the reader has what
+// it wanted.
+TEST_CASE("indexer: a write error on stdout is reported, a closed pipe is not", "[cli]") {
+  using oly::search_test::run_command;
+  const std::string indexer = oly::search_test::shell_quote(OLY_INDEXER);
+  for (const std::string args : {"--analyze 'Usain Bolt'", "--analyze 'Usain Bolt' --json",
+                                 "--analyze -", "--help", "--version"}) {
+    INFO("indexer " << args);
+    const auto r = run_command(indexer + " " + args + " >/dev/full", "Usain Bolt\n");
+    CHECK(r.code == 2);
+    CHECK(r.err == "indexer: write error: No space left on device\n");
+  }
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "word ";  // far more output than a pipe holds
+  TempDir tmp("pipe");
+  write_file(tmp / "in", many);
+  const std::string code_file = tmp / "code";
+  const auto r =
+      run_command("( " + indexer + " --analyze - <" + oly::search_test::shell_quote(tmp / "in") +
+                  "; echo $? >" + oly::search_test::shell_quote(code_file) + " ) | head -1");
+  CHECK(r.err.empty());
+  CHECK(r.out == "word\tword\t1\t0\t4\n");
+  CHECK(oly::test::read_file(code_file) == "0\n");
 }

@@ -455,3 +455,34 @@ TEST_CASE("searcher: --any with a filter needs one of the words", "[searcher_cli
   CHECK(one.code == 0);
   CHECK(lines_of(one.out) == Strings{fx("stunt-finale.txt")});
 }
+
+// Formerly a bug: a failed write to stdout was ignored, so `searcher --json bolt >/dev/full`
+// exited 0 having printed nothing. Every output path (each format, --batch, CLI11's own
+// --help and --version) now ends with exit 2 and grep's message; /dev/full fails every
+// write with ENOSPC.
+TEST_CASE("searcher: a write error on stdout is reported, exit 2", "[searcher_cli]") {
+  struct Case {
+    Strings args;
+    std::string input;
+  };
+  const std::vector<Case> cases = {
+      {{"gold"}, ""},
+      {{"zebra"}, ""},  // no hits: the "no matches" line still has to be written
+      {{"--json", "gold"}, ""},
+      {{"--ids", "gold"}, ""},
+      {{"--count", "gold"}, ""},
+      {{"--batch"}, "gold\nzebra\n"},
+      {{"--batch", "--count"}, "gold\n"},
+      {{"--help"}, ""},
+      {{"--version"}, ""},
+  };
+  for (const Case& c : cases) {
+    std::string cmd =
+        shell_quote(OLY_SEARCHER) + " --color never -d " + shell_quote(fixture_index());
+    for (const auto& a : c.args) cmd += " " + shell_quote(a);
+    INFO("command: " << cmd);
+    const CommandResult r = run_command(cmd + " >/dev/full", c.input);
+    CHECK(r.code == 2);
+    CHECK(r.err == "searcher: write error: No space left on device\n");
+  }
+}
