@@ -55,6 +55,19 @@ double parse_real_number(std::string_view flag, std::string_view text, double mi
   return value;
 }
 
+std::vector<std::string> unknown_arguments(const std::vector<std::string>& remaining) {
+  std::vector<std::string> out;
+  for (const auto& a : remaining) {
+    if (a != "--") out.push_back(a);
+  }
+  return out;
+}
+
+void report(std::ostream& err, std::string_view program, std::string_view message) {
+  err << program << ": " << message << '\n';
+  err.flush();
+}
+
 std::string index_dir(const std::optional<std::string>& given) {
   if (given) {
     if (given->empty()) throw UsageError("-d/--index: the index directory is empty");

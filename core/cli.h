@@ -8,6 +8,7 @@
 #include <streambuf>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace oly::cli {
 
@@ -25,6 +26,13 @@ unsigned long long parse_whole_number(std::string_view flag, std::string_view te
 // A finite decimal number (1.5, 2e-1) in [min, max]; inf, nan and out-of-range values are
 // usage errors naming `flag`.
 double parse_real_number(std::string_view flag, std::string_view text, double min, double max);
+
+// CLI11's leftover arguments (App::remaining() with allow_extras) without the "--" that
+// CLI11 also files there: what was really not understood.
+std::vector<std::string> unknown_arguments(const std::vector<std::string>& remaining);
+
+// Prints "PROGRAM: MESSAGE" and a newline on `err`, flushed.
+void report(std::ostream& err, std::string_view program, std::string_view message);
 
 // The index directory: `given` (the -d value) when present, else $OLYMPIC_INDEX, else
 // ./olympic-index. An empty -d or an OLYMPIC_INDEX set but empty is a usage error: either

@@ -486,3 +486,109 @@ TEST_CASE("searcher: a write error on stdout is reported, exit 2", "[searcher_cl
     CHECK(r.err == "searcher: write error: No space left on device\n");
   }
 }
+
+// Formerly bugs: `-n -1` wrapped around to "everything", `--offset -5` to "nothing",
+// `-n ''` meant 0, `--bm25 k1=inf` printed "score":null and `-d ''` quietly searched the
+// default index. Every numeric flag is now parsed strictly: exit 2 with the flag named.
+TEST_CASE("searcher: bad flag values are usage errors", "[searcher_cli]") {
+  struct Row {
+    Strings args;
+    std::string message;  // on stderr, after "searcher: error: "
+  };
+  const std::string limit = "-n/--limit: expected a whole number from 0 to 1000000000, got ";
+  const std::vector<Row> rows = {
+      {{"-n", "-1"}, limit + "'-1'"},
+      {{"--limit=-1"}, limit + "'-1'"},
+      {{"-n", "99999999999999999999"}, limit + "'99999999999999999999' (out of range)"},
+      {{"-n", "1000000001"}, limit + "'1000000001' (out of range)"},
+      {{"-n", "1e3"}, limit + "'1e3'"},
+      {{"-n", ""}, limit + "''"},
+      {{"-n", "+3"}, limit + "'+3'"},
+      {{"-n", " 3"}, limit + "' 3'"},
+      {{"-n", "0x10"}, limit + "'0x10'"},
+      {{"-n", "2.5"}, limit + "'2.5'"},
+      {{"--offset", "-5"}, "--offset: expected a whole number from 0 to 1000000000, got '-5'"},
+      {{"--snippets", "-1"}, "--snippets: expected a whole number from 0 to 20, got '-1'"},
+      {{"--snippets", "21"},
+       "--snippets: expected a whole number from 0 to 20, got '21' (out of "
+       "range)"},
+      {{"--snippet-length", "19"},
+       "--snippet-length: expected a whole number from 20 to 5000, got '19' (out of range)"},
+      {{"--snippet-length", "abc"},
+       "--snippet-length: expected a whole number from 20 to 5000, got 'abc'"},
+      {{"--bm25", "k1=inf"},
+       "--bm25 k1: expected a number from 0 to 1000, got 'inf' (out of range)"},
+      {{"--bm25", "k1=nan"},
+       "--bm25 k1: expected a number from 0 to 1000, got 'nan' (out of range)"},
+      {{"--bm25", "k1=1e999"},
+       "--bm25 k1: expected a number from 0 to 1000, got '1e999' (out of range)"},
+      {{"--bm25", "k1=-1"}, "--bm25 k1: expected a number from 0 to 1000, got '-1' (out of range)"},
+      {{"--bm25", "b=1.5"}, "--bm25 b: expected a number from 0 to 1, got '1.5' (out of range)"},
+      {{"--bm25", "b=0.5x"}, "--bm25 b: expected a number from 0 to 1, got '0.5x'"},
+      {{"--bm25", "k1=1,k1=2"}, "--bm25: k1 given twice"},
+      {{"--bm25", "z=1"}, "--bm25: unknown parameter 'z' (k1 and b are known)"},
+      {{"--bm25", ""}, "--bm25: expected k1=NUMBER,b=NUMBER (either or both), got ''"},
+      {{"-d", ""}, "-d/--index: the index directory is empty"},
+      {{"--index", ""}, "-d/--index: the index directory is empty"},
+  };
+  for (const Row& row : rows) {
+    std::string cmd = shell_quote(OLY_SEARCHER) + " --color never";
+    // Rows without their own -d search the fixture index; "-d ''" replaces it.
+    if (row.args[0] != "-d" && row.args[0] != "--index") {
+      cmd += " -d " + shell_quote(fixture_index());
+    }
+    for (const auto& a : row.args) cmd += " " + shell_quote(a);
+    cmd += " gold";
+    INFO("command: " << cmd);
+    const CommandResult r = run_command(cmd);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "searcher: error: " + row.message + "\n");
+  }
+  // The edges of the ranges are fine.
+  CHECK(search({"-n", "0", "--offset", "1000000000", "--snippets", "0", "--snippet-length", "20",
+                "--bm25", "k1=0,b=1", "gold"})
+            .code != 2);
+  CHECK(search({"-n", "1000000000", "--snippets", "20", "--snippet-length", "5000", "--bm25",
+                "b=0,k1=1000", "gold"})
+            .code == 0);
+}
+
+// An OLYMPIC_INDEX set but empty is almost always a script's unset variable: an error,
+// not the default index.
+TEST_CASE("searcher: OLYMPIC_INDEX set but empty is a usage error", "[searcher_cli]") {
+  const CommandResult r = run_command("env OLYMPIC_INDEX= " + shell_quote(OLY_SEARCHER) + " gold");
+  CHECK(r.code == 2);
+  CHECK(r.err ==
+        "searcher: error: OLYMPIC_INDEX is set but empty; unset it to use ./olympic-index, or "
+        "give -d DIR\n");
+  // -d wins over the variable.
+  const CommandResult d = run_command("env OLYMPIC_INDEX= " + shell_quote(OLY_SEARCHER) + " -d " +
+                                      shell_quote(fixture_index()) + " gold");
+  CHECK(d.code == 0);
+  const CommandResult env = run_command("env OLYMPIC_INDEX=" + shell_quote(fixture_index()) + " " +
+                                        shell_quote(OLY_SEARCHER) + " --ids gold");
+  CHECK(env.code == 0);
+}
+
+// Formerly CLI11's bare "The following argument was not expected: -usain".
+TEST_CASE("searcher: an excluded word before -- gets a hint", "[searcher_cli]") {
+  const CommandResult r = search({"bolt", "-usain"});
+  CHECK(r.code == 2);
+  CHECK(r.err ==
+        "searcher: error: -usain is not an option; to exclude a word, put the query after --: "
+        "searcher -- bolt -usain, or quote it: searcher 'bolt -usain'\n");
+  const CommandResult first = search({"-silver", "gold"});
+  CHECK(first.code == 2);
+  CHECK_THAT(first.err, Catch::Contains("searcher -- gold -silver"));
+  const CommandResult quote = search({"-o'neil"});
+  CHECK_THAT(quote.err, Catch::Contains("searcher '-o'\\''neil'"));
+  const CommandResult long_opt = search({"--frobnicate", "gold"});
+  CHECK(long_opt.code == 2);
+  CHECK(long_opt.err == "searcher: error: unknown option --frobnicate (see searcher --help)\n");
+  // Both suggested forms work, and exclude the word.
+  const CommandResult dashes = search({"--ids", "--", "gold", "-rowers"});
+  CHECK(dashes.code == 0);
+  CHECK(dashes.out == "wire-001\n");
+  CHECK(search({"--ids", "gold -rowers"}).out == dashes.out);
+}
