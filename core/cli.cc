@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "output.h"
+
 namespace oly::cli {
 namespace {
 
@@ -64,7 +66,8 @@ std::vector<std::string> unknown_arguments(const std::vector<std::string>& remai
 }
 
 void report(std::ostream& err, std::string_view program, std::string_view message) {
-  err << program << ": " << message << '\n';
+  // Messages echo arguments, paths and queries: terminal-safe, keeping their own newlines.
+  err << program << ": " << terminal_safe(message, true) << '\n';
   err.flush();
 }
 

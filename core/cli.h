@@ -31,7 +31,8 @@ double parse_real_number(std::string_view flag, std::string_view text, double mi
 // CLI11 also files there: what was really not understood.
 std::vector<std::string> unknown_arguments(const std::vector<std::string>& remaining);
 
-// Prints "PROGRAM: MESSAGE" and a newline on `err`, flushed.
+// Prints "PROGRAM: MESSAGE" and a newline on `err`, flushed, MESSAGE made terminal-safe
+// (its own newlines kept).
 void report(std::ostream& err, std::string_view program, std::string_view message);
 
 // The index directory: `given` (the -d value) when present, else $OLYMPIC_INDEX, else

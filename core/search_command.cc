@@ -14,10 +14,19 @@ std::string syntax_message(const QuerySyntaxError& e, std::size_t line) {
          ": error: " + e.what();
 }
 
+// stderr is a terminal too: the query is echoed terminal-safe.
 void explain(std::ostream& err, const SearchResult& r) {
-  err << "query: " << r.query << "\n"
-      << "understood as: " << r.understood << "\n"
-      << "xapian: " << r.xapian << "\n";
+  err << "query: " << terminal_safe(r.query) << "\n"
+      << "understood as: " << terminal_safe(r.understood) << "\n"
+      << "xapian: " << terminal_safe(r.xapian) << "\n";
+}
+
+// --ids output is line-oriented: an id holding a newline or ESC cannot be printed as it
+// is. It is printed escaped, and this says so rather than passing it off as the id.
+void print_ids_warning(std::ostream& err, std::size_t escaped) {
+  if (escaped == 0) return;
+  err << "searcher: warning: " << escaped << (escaped == 1 ? " id holds" : " ids hold")
+      << " control characters, printed escaped; --json gives ids exactly\n";
 }
 
 }  // namespace
@@ -37,7 +46,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
     try {
       r = searcher.search(cmd.query);
     } catch (const QuerySyntaxError& e) {
-      err << syntax_message(e, 1) << '\n';
+      err << terminal_safe(syntax_message(e, 1)) << '\n';
       return kExitError;
     }
     if (cmd.explain) explain(err, r);
@@ -49,7 +58,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
         print_json(out, r);
         break;
       case OutputFormat::kIds:
-        print_ids(out, r);
+        print_ids_warning(err, print_ids(out, r));
         break;
       case OutputFormat::kCount:
         out << r.estimated << '\n';
@@ -74,7 +83,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
       SearchResult r = searcher.search(line);
       if (cmd.explain) explain(err, r);
       if (cmd.format == OutputFormat::kIds) {
-        for (const Hit& h : r.hits) out << line_no << '\t' << h.article.id << '\n';
+        print_ids_warning(err, print_ids(out, r, line_no));
       } else if (cmd.format == OutputFormat::kCount) {
         out << line_no << '\t' << r.estimated << '\n';
       } else {
@@ -84,7 +93,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
           any_hits || (cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty());
     } catch (const QuerySyntaxError& e) {
       const std::string msg = syntax_message(e, line_no);
-      err << msg << '\n';
+      err << terminal_safe(msg) << '\n';
       if (cmd.format != OutputFormat::kIds && cmd.format != OutputFormat::kCount) {
         print_json_error(out, msg, line_no);
       }

@@ -14,6 +14,7 @@
 #include "diagnostics.h"
 #include "indexing.h"
 #include "inspect.h"
+#include "output.h"
 
 namespace {
 
@@ -115,7 +116,9 @@ int run(int argc, char** argv, std::ostream& out) {
     }
     oly::Diagnostics diag(std::cerr);
     const oly::IndexStats stats = oly::build_index(opt, diag);
-    if (!f.quiet) std::cerr << oly::summary_line(opt.index_dir, stats) << '\n';
+    if (!f.quiet) {
+      std::cerr << oly::terminal_safe(oly::summary_line(opt.index_dir, stats)) << '\n';
+    }
     return stats.skipped > 0 ? 1 : 0;
   } catch (const oly::FatalError& e) {
     oly::cli::report(std::cerr, "indexer", e.what());

@@ -6,10 +6,12 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
 #include "diagnostics.h"
+#include "output.h"
 #include "search_command.h"
 
 namespace {
@@ -147,7 +149,8 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
                : f.ids   ? oly::OutputFormat::kIds
                : f.count ? oly::OutputFormat::kCount
                          : oly::OutputFormat::kText;
-  cmd.color = f.color == "always" || (f.color == "auto" && isatty(STDOUT_FILENO));
+  cmd.color = oly::color_wanted(f.color, isatty(STDOUT_FILENO), std::getenv("NO_COLOR"),
+                                std::getenv("TERM"));
 }
 
 // Parses the flags and runs the search, printing on `out`; returns the exit code.
