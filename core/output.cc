@@ -127,7 +127,7 @@ std::string mark_up(const std::string& text, const std::vector<ByteRange>& range
   return out;
 }
 
-void print_text(std::ostream& out, const SearchResult& r, bool color) {
+void print_text(std::ostream& out, const SearchResult& r, bool color, bool snippets) {
   for (const Hit& h : r.hits) {
     const Article& a = h.article;
     const std::string title =
@@ -144,18 +144,26 @@ void print_text(std::ostream& out, const SearchResult& r, bool color) {
     if (color) {
       out << kDim << h.rank << '.' << kReset << ' ' << kBold << title << kReset << "  " << kDim
           << meta << kReset << '\n';
-      out << "   " << mark_up(h.snippet.text, h.snippet.highlights, kHighlight, kReset) << "\n\n";
+      if (snippets) {
+        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, kHighlight, kReset) << "\n\n";
+      }
     } else {
       out << h.rank << ". " << title << "  (" << meta << ")\n";
       // Plain text marks highlights with [..] so that a pipe still shows them.
-      out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
+      if (snippets)
+        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
     }
   }
+  if (!snippets && !r.hits.empty()) out << '\n';
   const std::string total = r.lower_bound == r.upper_bound ? fmt::format("{}", r.estimated)
                                                            : fmt::format("about {}", r.estimated);
-  std::string line = r.hits.empty() ? fmt::format("no matches ({} total)", total)
-                                    : fmt::format("{}-{} of {} matches", r.hits.front().rank,
-                                                  r.hits.back().rank, total);
+  // -n 0 or an --offset past the end shows no hit although some match: say so, rather
+  // than "no matches".
+  std::string line = !r.hits.empty() ? fmt::format("{}-{} of {} matches", r.hits.front().rank,
+                                                   r.hits.back().rank, total)
+                     : r.lower_bound > 0
+                         ? fmt::format("{} matches, none on this page (see -n and --offset)", total)
+                         : fmt::format("no matches ({} total)", total);
   line += fmt::format(" in {:.1f} ms", r.elapsed_ms);
   if (color)
     out << kDim << line << kReset << '\n';
@@ -163,7 +171,8 @@ void print_text(std::ostream& out, const SearchResult& r, bool color) {
     out << line << '\n';
 }
 
-void print_json(std::ostream& out, const SearchResult& r, std::optional<std::size_t> line) {
+void print_json(std::ostream& out, const SearchResult& r, std::optional<std::size_t> line,
+                bool snippets) {
   for (const Hit& h : r.hits) {
     const Article& a = h.article;
     nlohmann::ordered_json j;
@@ -179,7 +188,11 @@ void print_json(std::ostream& out, const SearchResult& r, std::optional<std::siz
     j["url"] = a.url;
     j["lang"] = a.lang;
     j["tags"] = a.tags;
-    j["snippet"] = {{"text", h.snippet.text}, {"highlights", ranges_json(h.snippet.highlights)}};
+    if (snippets) {
+      j["snippet"] = {{"text", h.snippet.text}, {"highlights", ranges_json(h.snippet.highlights)}};
+    } else {
+      j["snippet"] = nullptr;  // --snippets 0: the key stays, so the schema does not change
+    }
     j["title_highlights"] = ranges_json(h.title_highlights);
     j["matches"] = ranges_json(h.matches);
     out << json_text(j) << '\n';

@@ -16,9 +16,12 @@ namespace oly {
 inline constexpr int kJsonVersion = 1;
 
 // Text for people. Every field taken from an article or a query is made terminal-safe.
-void print_text(std::ostream& out, const SearchResult& r, bool color);
+// Without `snippets` (--snippets 0) a hit is its title line only.
+void print_text(std::ostream& out, const SearchResult& r, bool color, bool snippets = true);
 // One object per hit, then a summary object; `line` is the query's line in --batch.
-void print_json(std::ostream& out, const SearchResult& r, std::optional<std::size_t> line = {});
+// Without `snippets` (--snippets 0) each hit's "snippet" is null.
+void print_json(std::ostream& out, const SearchResult& r, std::optional<std::size_t> line = {},
+                bool snippets = true);
 // One id per line (after "LINE<TAB>" when `line` is given), terminal-safe; returns how
 // many ids had to be escaped, so that the caller can warn that they are not exact.
 std::size_t print_ids(std::ostream& out, const SearchResult& r,

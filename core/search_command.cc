@@ -29,10 +29,18 @@ void print_ids_warning(std::ostream& err, std::size_t escaped) {
       << " control characters, printed escaped; --json gives ids exactly\n";
 }
 
+// Whether the query matched anything: the exit status follows the matches, not the page
+// shown (-n 0, an --offset past the end). Xapian checks at least one candidate
+// (check_at_least > 0 in Searcher::run), so a lower bound of 0 means no match at all.
+bool matched(const SearchResult& r) {
+  return !r.hits.empty() || r.lower_bound > 0;
+}
+
 }  // namespace
 
 int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream& out,
                        std::ostream& err) {
+  const bool snippets = cmd.search.snippet.fragments > 0;
   SearchOptions so = cmd.search;
   if (cmd.format == OutputFormat::kIds || cmd.format == OutputFormat::kCount) so.snippets = false;
   if (cmd.format == OutputFormat::kCount) {
@@ -52,10 +60,10 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
     if (cmd.explain) explain(err, r);
     switch (cmd.format) {
       case OutputFormat::kText:
-        print_text(out, r, cmd.color);
+        print_text(out, r, cmd.color, snippets);
         break;
       case OutputFormat::kJson:
-        print_json(out, r);
+        print_json(out, r, {}, snippets);
         break;
       case OutputFormat::kIds:
         print_ids_warning(err, print_ids(out, r));
@@ -65,8 +73,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
         break;
     }
     out.flush();
-    const bool any = cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty();
-    return any ? kExitHits : kExitNoHits;
+    return matched(r) ? kExitHits : kExitNoHits;
   }
 
   // --batch: the index is opened once; each query line gets its answers (JSON Lines
@@ -87,10 +94,9 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
       } else if (cmd.format == OutputFormat::kCount) {
         out << line_no << '\t' << r.estimated << '\n';
       } else {
-        print_json(out, r, line_no);
+        print_json(out, r, line_no, snippets);
       }
-      any_hits =
-          any_hits || (cmd.format == OutputFormat::kCount ? r.estimated > 0 : !r.hits.empty());
+      any_hits = any_hits || matched(r);
     } catch (const QuerySyntaxError& e) {
       const std::string msg = syntax_message(e, line_no);
       err << terminal_safe(msg) << '\n';

@@ -793,3 +793,58 @@ TEST_CASE("searcher: --color auto honours NO_COLOR and TERM=dumb on a terminal",
   CHECK(on_tty("TERM=dumb").find('\x1b') == std::string::npos);
   CHECK_THAT(on_tty("TERM=xterm NO_COLOR="), Catch::Contains("\x1b[1;31mgold"));
 }
+
+// Formerly a bug: `-n 0` or an --offset past the end exited 1 ("no hits") and printed
+// "no matches (2 total)" although two articles matched.
+TEST_CASE("searcher: the exit status follows the matches, not the page shown", "[searcher_cli]") {
+  struct Row {
+    Strings args;
+    int code;
+  };
+  const std::vector<Row> rows = {
+      {{"-n", "0", "gold"}, 0},
+      {{"--offset", "2", "gold"}, 0},
+      {{"--offset", "1000000000", "gold"}, 0},
+      {{"--json", "-n", "0", "gold"}, 0},
+      {{"--ids", "--offset", "5", "gold"}, 0},
+      {{"--count", "-n", "0", "gold"}, 0},
+      {{"--sort", "-date", "--offset", "5", "gold"}, 0},
+      {{"-n", "0", "zebra"}, 1},
+      {{"--offset", "5", "zebra"}, 1},
+  };
+  for (const Row& row : rows) {
+    std::string joined;
+    for (const auto& a : row.args) joined += a + " ";
+    INFO("args: " << joined);
+    CHECK(search(row.args).code == row.code);
+  }
+  const CommandResult text = search({"-n", "0", "gold"});
+  CHECK(normalise(text.out) == "2 matches, none on this page (see -n and --offset) in <ms> ms\n");
+  CHECK(search({"--ids", "--offset", "5", "gold"}).out.empty());
+  CHECK(search({"--batch", "-n", "0"}, "gold\nzebra\n").code == 0);
+  CHECK(search({"--batch", "--ids", "--offset", "9"}, "gold\n").code == 0);
+  CHECK(search({"--batch", "--offset", "9"}, "zebra\n").code == 1);
+}
+
+// Formerly a bug: --snippets 0 still built and printed a one-fragment snippet.
+TEST_CASE("searcher: --snippets 0 builds and prints no snippet", "[searcher_cli]") {
+  const CommandResult text = search({"--snippets", "0", "gold"});
+  CHECK(text.code == 0);
+  CHECK(normalise(text.out) ==
+        "1. Rowers take gold on a calm lake  (2021-07-28 \u00b7 Water Desk \u00b7 "
+        "tests/fixtures/search/rowing-lake.txt)\n"
+        "2. Swimmer breaks the pool record twice in one day  (2012-07-30 \u00b7 Wire Service "
+        "\u00b7 wire-001)\n\n"
+        "1-2 of 2 matches in <ms> ms\n");
+  const CommandResult json = search({"--json", "--snippets", "0", "gold"});
+  CHECK(json.code == 0);
+  const auto objs = json_lines(json.out);
+  REQUIRE(objs.size() == 3);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(objs[i]["snippet"].is_null());
+    CHECK_FALSE(objs[i]["matches"].empty());  // the match offsets are still there
+  }
+  CHECK(objs[0]["title_highlights"] == nlohmann::json::parse("[[12,16]]"));
+  const CommandResult batch = search({"--batch", "--snippets", "0"}, "gold\n");
+  CHECK(json_lines(batch.out)[0]["snippet"].is_null());
+}
