@@ -157,7 +157,7 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
 int run(int argc, char** argv, std::ostream& out) {
   oly::SearchCommand cmd;
   Flags flags;
-  CLI::App app{"Search the Olympic news index. Exit status: 0 hits, 1 no hits, 2 error."};
+  CLI::App app{"Search the Olympic news index. Exit status: 0 matches, 1 none, 2 error."};
   add_flags(app, flags, cmd);
   try {
     app.parse(argc, argv);
