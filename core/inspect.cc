@@ -17,6 +17,7 @@ void write_analysis(std::ostream& out, std::string_view text, const std::string&
   const std::string repaired = repair_utf8(text);
   text = repaired;
   for (const Token& t : analyzer.tokenize(text)) {
+    if (!out) return;  // closed pipe or write error: the caller reports it
     const std::string s = stem(t);
     if (json) {
       nlohmann::ordered_json j{

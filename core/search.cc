@@ -186,7 +186,8 @@ SearchResult Searcher::run(const std::string& query) {
       h.article = from_record(doc.get_data()).value_or(Article{});
       const std::vector<Match> body = hl->find(h.article.body, "", h.article.lang);
       h.matches = Highlighter::ranges(body);
-      h.snippet = hl->snippet(h.article.body, body, opt_.snippet);
+      // --snippets 0: no snippet at all (the printers show none), not a default one.
+      if (opt_.snippet.fragments > 0) h.snippet = hl->snippet(h.article.body, body, opt_.snippet);
       h.title_highlights = Highlighter::ranges(
           hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
     } else {

@@ -26,7 +26,8 @@ inline constexpr int kExitNoHits = 1;
 inline constexpr int kExitError = 2;
 
 // Runs the command; returns the exit code. Throws FatalError for index trouble (the
-// caller prints it and exits 2). Stops quietly when `out` fails (a closed pipe).
+// caller prints it and exits 2). Stops when `out` fails; the caller tells a closed pipe
+// (quiet) from a write error (reported).
 int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream& out,
                        std::ostream& err);
 

@@ -6,23 +6,43 @@
 #include <xapian.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <iostream>
 #include <iterator>
 
+#include "cli.h"
 #include "diagnostics.h"
 #include "indexing.h"
 #include "inspect.h"
+#include "output.h"
 
-int main(int argc, char** argv) {
-  oly::IndexOptions opt;
-  std::string analyze;
-  bool json = false;
-  bool quiet = false;
-  std::string progress = "auto";
+namespace {
 
-  CLI::App app{"Index Olympic news articles (seed, header-block text, JSON Lines) with ICU."};
+using oly::cli::UsageError;
+
+// An argument CLI11 did not know: most likely a path starting with '-'.
+void reject_extras(const std::vector<std::string>& extras) {
+  const std::string& arg = extras.front();
+  if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
+    throw UsageError(arg + " is not an option; to index a path that starts with '-', write ./" +
+                     arg + " or put it after --");
+  }
+  throw UsageError("unknown option " + arg + " (see indexer --help)");
+}
+
+// Flag values as typed: numbers are parsed strictly by apply_flags (CLI11 would take
+// "nan" for --wait).
+struct Flags {
+  std::string analyze, index, progress = "auto";
+  std::string threads = "0", batch_size = std::to_string(oly::IndexOptions{}.batch_size);
+  std::string wait = "0";
+  bool json = false, quiet = false;
+};
+
+void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
   app.set_version_flag("--version", "indexer 0.1.0");
-  app.add_option("-d,--index", opt.index_dir,
+  app.allow_extras();  // unknown options are explained by reject_extras()
+  app.add_option("-d,--index", f.index,
                  "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
   app.add_option("paths", opt.inputs,
                  "Files or directories to index; - reads JSON Lines from stdin");
@@ -32,63 +52,95 @@ int main(int argc, char** argv) {
   app.add_flag("--prune", opt.prune,
                "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
-  app.add_option("--wait", opt.wait_seconds,
-                 "If another indexer holds the lock, wait up to SECONDS for it")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--wait", f.wait,
+                 "If another indexer holds the lock, wait up to SECONDS for it (0 to 1000000)")
+      ->type_name("SECONDS");
   app.add_flag("--fail-fast", opt.fail_fast, "Stop at the first bad input (what was read is kept)");
-  app.add_option("-j,--threads", opt.threads, "Worker threads (default: one per core)")
-      ->check(CLI::Range(0, 64));
-  app.add_option("--batch-size", opt.batch_size, "Documents per commit")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--progress", progress,
+  app.add_option("-j,--threads", f.threads, "Worker threads, 0 to 64 (default 0: one per core)")
+      ->type_name("N");
+  app.add_option("--batch-size", f.batch_size, "Documents per commit (1 to 1000000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--progress", f.progress,
                  "Progress bar on stderr: auto (when a terminal), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  app.add_flag("-q,--quiet", quiet, "No summary line");
-  app.add_option("--analyze", analyze,
+  app.add_flag("-q,--quiet", f.quiet, "No summary line");
+  app.add_option("--analyze", f.analyze,
                  "Print how the analyzer sees TEXT (- for stdin): term, stem, position, byte "
                  "begin, end");
-  app.add_flag("--json", json, "With --analyze: JSON Lines output");
+  app.add_flag("--json", f.json, "With --analyze: JSON Lines output");
+}
 
+// Checks and converts the flag values into `opt`; throws UsageError.
+void apply_flags(const CLI::App& app, const Flags& f, oly::IndexOptions& opt) {
+  const auto extras = oly::cli::unknown_arguments(app.remaining());
+  if (!extras.empty()) reject_extras(extras);
+  opt.threads =
+      static_cast<unsigned>(oly::cli::parse_whole_number("-j/--threads", f.threads, 0, 64));
+  opt.batch_size = oly::cli::parse_whole_number("--batch-size", f.batch_size, 1, 1000000);
+  opt.wait_seconds = oly::cli::parse_real_number("--wait", f.wait, 0, 1000000);
+  opt.progress = f.progress == "always" || (f.progress == "auto" && isatty(STDERR_FILENO));
+  if (app.count("--analyze")) return;  // no index involved
+  if (opt.inputs.empty()) throw UsageError("no input paths given (try --help)");
+  opt.index_dir = oly::cli::index_dir(app.count("--index") ? std::optional(f.index) : std::nullopt);
+}
+
+// Parses the flags and runs the indexer (or --analyze, printing on `out`); returns the
+// exit code.
+int run(int argc, char** argv, std::ostream& out) {
+  oly::IndexOptions opt;
+  Flags f;
+  CLI::App app{"Index Olympic news articles (seed, header-block text, JSON Lines) with ICU."};
+  add_flags(app, f, opt);
   try {
     app.parse(argc, argv);
+    apply_flags(app, f, opt);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e, out, std::cerr);  // --help, --version
+    oly::cli::report(std::cerr, "indexer", std::string("error: ") + e.what() + " (try --help)");
+    return 2;
+  } catch (const UsageError& e) {
+    oly::cli::report(std::cerr, "indexer", std::string("error: ") + e.what());
+    return 2;
   }
 
   try {
     if (app.count("--analyze")) {
-      if (analyze == "-") {
-        analyze.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      std::string text = f.analyze;
+      if (text == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
       }
-      oly::write_analysis(std::cout, analyze, opt.language, json);
+      oly::write_analysis(out, text, opt.language, f.json);
       return 0;
     }
-    if (opt.inputs.empty()) {
-      std::cerr << "indexer: error: no input paths given (try --help)\n";
-      return 2;
-    }
-    if (opt.index_dir.empty()) opt.index_dir = oly::default_index_dir();
-    opt.progress = progress == "always" || (progress == "auto" && isatty(STDERR_FILENO));
     opt.handle_signals = true;  // Ctrl-C and SIGTERM remove scratch directories first
-
     oly::Diagnostics diag(std::cerr);
     const oly::IndexStats stats = oly::build_index(opt, diag);
-    if (!quiet) std::cerr << oly::summary_line(opt.index_dir, stats) << '\n';
+    if (!f.quiet) {
+      std::cerr << oly::terminal_safe(oly::summary_line(opt.index_dir, stats)) << '\n';
+    }
     return stats.skipped > 0 ? 1 : 0;
   } catch (const oly::Interrupted& e) {
-    std::cerr << "indexer: " << e.what() << '\n';
+    oly::cli::report(std::cerr, "indexer", e.what());
     return 128 + e.signal();  // 130 (SIGINT), 143 (SIGTERM), as for a killed process
   } catch (const oly::FatalError& e) {
-    std::cerr << "indexer: " << e.what() << '\n';
-    return 2;
+    oly::cli::report(std::cerr, "indexer", e.what());
   } catch (const Xapian::Error& e) {
-    std::cerr << "indexer"
-              << ": error: " << e.get_description() << '\n';
-    return 2;
+    oly::cli::report(std::cerr, "indexer", "error: " + e.get_description());
   } catch (const std::exception& e) {
-    std::cerr << "indexer: error: " << e.what() << '\n';
-    return 2;
+    oly::cli::report(std::cerr, "indexer", std::string("error: ") + e.what());
   }
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // As in the searcher: `indexer --analyze ... | head` ends quietly on EPIPE, and any
+  // other error writing stdout (--analyze, --help, --version) is reported, exit 2.
+  std::signal(SIGPIPE, SIG_IGN);
+  oly::cli::StdoutSink out;
+  const int code = run(argc, argv, out.stream());
+  return out.finish("indexer", code, std::cerr);
 }

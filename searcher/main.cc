@@ -6,133 +6,190 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
+#include "cli.h"
 #include "diagnostics.h"
-#include "identity.h"
+#include "output.h"
 #include "search_command.h"
 
 namespace {
 
-// "k1=1.2,b=0.75" into the options.
-bool parse_bm25(const std::string& spec, oly::SearchOptions& o, std::string& error) {
+using oly::cli::UsageError;
+
+// Flag values as typed: numbers are parsed by oly::cli, strictly, after CLI11 has split
+// the command line (CLI11 would wrap "-1" around to a huge size_t).
+struct Flags {
+  std::vector<std::string> words;
+  std::string index;
+  // Defaults shown by --help come from SearchOptions.
+  std::string limit = std::to_string(oly::SearchOptions{}.limit);
+  std::string offset = std::to_string(oly::SearchOptions{}.offset);
+  std::string snippets = std::to_string(oly::SearchOptions{}.snippet.fragments);
+  std::string snippet_length = std::to_string(oly::SearchOptions{}.snippet.length);
+  std::string color = "auto", sort = "relevance", bm25;
+  bool json = false, ids = false, count = false;
+};
+
+// "k1=1.2,b=0.75" into the options: each key at most once, finite values in range.
+void parse_bm25(const std::string& spec, oly::SearchOptions& o) {
+  const std::string usage = "--bm25: expected k1=NUMBER,b=NUMBER (either or both), got '";
+  if (spec.empty()) throw UsageError(usage + "'");
+  bool seen_k1 = false, seen_b = false;
   std::size_t pos = 0;
   while (pos <= spec.size()) {
     std::size_t comma = spec.find(',', pos);
     if (comma == std::string::npos) comma = spec.size();
     const std::string part = spec.substr(pos, comma - pos);
     const std::size_t eq = part.find('=');
-    if (eq == std::string::npos) {
-      error = "expected k1=NUMBER,b=NUMBER, got '" + part + "'";
-      return false;
-    }
-    const std::string key = part.substr(0, eq);
-    double value = 0;
-    try {
-      std::size_t used = 0;
-      value = std::stod(part.substr(eq + 1), &used);
-      if (used != part.size() - eq - 1) throw std::invalid_argument(part);
-    } catch (const std::exception&) {
-      error = "not a number in '" + part + "'";
-      return false;
-    }
-    if (key == "k1" && value >= 0)
-      o.bm25_k1 = value;
-    else if (key == "b" && value >= 0 && value <= 1)
-      o.bm25_b = value;
-    else {
-      error = "unknown or out-of-range parameter '" + part + "' (k1 >= 0, 0 <= b <= 1)";
-      return false;
+    if (eq == std::string::npos) throw UsageError(usage + part + "'");
+    const std::string key = part.substr(0, eq), value = part.substr(eq + 1);
+    // k1 beyond 1000 makes BM25's arithmetic overflow towards inf/inf for no useful
+    // ranking; typical values are 0.5 to 2.
+    if (key == "k1" && !seen_k1) {
+      o.bm25_k1 = oly::cli::parse_real_number("--bm25 k1", value, 0, 1000);
+      seen_k1 = true;
+    } else if (key == "b" && !seen_b) {
+      o.bm25_b = oly::cli::parse_real_number("--bm25 b", value, 0, 1);
+      seen_b = true;
+    } else if (key == "k1" || key == "b") {
+      throw UsageError("--bm25: " + key + " given twice");
+    } else {
+      throw UsageError("--bm25: unknown parameter '" + key + "' (k1 and b are known)");
     }
     pos = comma + 1;
   }
-  return true;
+}
+
+void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
+  app.set_version_flag("--version", "searcher 0.1.0");
+  // Unknown options are collected, not thrown, so that main can explain `bolt -usain`.
+  app.allow_extras();
+  app.add_option("query", f.words, "The query (words are joined with spaces; see README)");
+  app.add_option("-d,--index", f.index,
+                 "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
+  app.add_flag("--any", cmd.search.match_any, "Match any word (ranked OR) instead of all");
+  app.add_option("-n,--limit", f.limit, "Hits to show (0 to 1000000000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--offset", f.offset, "Hits to skip (0 to 1000000000)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--sort", f.sort, "relevance, date (oldest first) or -date (newest first)")
+      ->check(CLI::IsMember({"relevance", "date", "-date"}))
+      ->capture_default_str();
+  app.add_option("--bm25", f.bm25, "BM25 parameters, e.g. k1=1.2,b=0.75 (0<=k1<=1000, 0<=b<=1)")
+      ->type_name("K1=X,B=Y");
+  app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
+  app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
+  app.add_option("-l,--language", cmd.search.language,
+                 "Stem query words in this language only (default: every language in the index)");
+  app.add_option("--snippets", f.snippets, "Snippet fragments per hit (0 to 20; 0: no snippet)")
+      ->type_name("N")
+      ->capture_default_str();
+  app.add_option("--snippet-length", f.snippet_length, "Characters per fragment (20 to 5000)")
+      ->type_name("N")
+      ->capture_default_str();
+  auto* fjson = app.add_flag("--json", f.json, "JSON Lines: one object per hit, then a summary");
+  auto* fids = app.add_flag("--ids", f.ids, "Only article ids, best first");
+  auto* fcount = app.add_flag("--count", f.count, "Only the number of matches");
+  fjson->excludes(fids)->excludes(fcount);
+  fids->excludes(fcount);
+  app.add_flag("--batch", cmd.batch, "Read one query per line from stdin (JSON Lines out)");
+  app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
+}
+
+// `sh` quoting for the examples in messages.
+std::string sh_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// An argument CLI11 did not know. `-usain` is almost always a word to exclude typed
+// before the query was protected from option parsing: say how to write it.
+void reject_extras(const std::vector<std::string>& extras, const Flags& f) {
+  const std::string& arg = extras.front();
+  if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
+    std::string query;
+    for (const auto& w : f.words) query += w + " ";
+    for (const auto& w : extras) query += w + " ";
+    query.pop_back();
+    throw UsageError(arg + " is not an option; to exclude a word, put the query after --: " +
+                     "searcher -- " + query + ", or quote it: searcher " + sh_quote(query));
+  }
+  throw UsageError("unknown option " + arg + " (see searcher --help)");
+}
+
+// Checks and converts the flag values into `cmd`; throws UsageError.
+void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
+  const auto extras = oly::cli::unknown_arguments(app.remaining());
+  if (!extras.empty()) reject_extras(extras, f);
+  using oly::cli::parse_whole_number;
+  cmd.search.limit = parse_whole_number("-n/--limit", f.limit, 0, 1000000000);
+  cmd.search.offset = parse_whole_number("--offset", f.offset, 0, 1000000000);
+  cmd.search.snippet.fragments = parse_whole_number("--snippets", f.snippets, 0, 20);
+  cmd.search.snippet.length = parse_whole_number("--snippet-length", f.snippet_length, 20, 5000);
+  if (app.count("--bm25")) parse_bm25(f.bm25, cmd.search);
+  if (cmd.batch && !f.words.empty()) {
+    throw UsageError("--batch reads queries from stdin; give no query arguments");
+  }
+  if (!cmd.batch && f.words.empty()) throw UsageError("no query given (try --help)");
+  for (const auto& w : f.words) cmd.query += (cmd.query.empty() ? "" : " ") + w;
+  cmd.search.index_dir =
+      oly::cli::index_dir(app.count("--index") ? std::optional(f.index) : std::nullopt);
+  cmd.search.sort = f.sort == "date"    ? oly::SortOrder::kDateAscending
+                    : f.sort == "-date" ? oly::SortOrder::kDateDescending
+                                        : oly::SortOrder::kRelevance;
+  cmd.format = f.json    ? oly::OutputFormat::kJson
+               : f.ids   ? oly::OutputFormat::kIds
+               : f.count ? oly::OutputFormat::kCount
+                         : oly::OutputFormat::kText;
+  cmd.color = oly::color_wanted(f.color, isatty(STDOUT_FILENO), std::getenv("NO_COLOR"),
+                                std::getenv("TERM"));
+}
+
+// Parses the flags and runs the search, printing on `out`; returns the exit code.
+int run(int argc, char** argv, std::ostream& out) {
+  oly::SearchCommand cmd;
+  Flags flags;
+  CLI::App app{"Search the Olympic news index. Exit status: 0 matches, 1 none, 2 error."};
+  add_flags(app, flags, cmd);
+  try {
+    app.parse(argc, argv);
+    apply_flags(app, flags, cmd);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e, out, std::cerr);  // --help, --version
+    oly::cli::report(std::cerr, "searcher", std::string("error: ") + e.what() + " (try --help)");
+    return 2;
+  } catch (const UsageError& e) {
+    oly::cli::report(std::cerr, "searcher", std::string("error: ") + e.what());
+    return 2;
+  }
+
+  try {
+    return oly::run_search_command(cmd, std::cin, out, std::cerr);
+  } catch (const oly::FatalError& e) {
+    oly::cli::report(std::cerr, "searcher", e.what());
+  } catch (const Xapian::Error& e) {
+    oly::cli::report(std::cerr, "searcher", "error: " + e.get_description());
+  } catch (const std::exception& e) {
+    oly::cli::report(std::cerr, "searcher", std::string("error: ") + e.what());
+  }
+  return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A closed pipe (searcher ... | head) shows up as a failed write, which ends the run
-  // quietly, instead of a signal.
+  // A closed pipe (searcher ... | head) shows up as a failed write (EPIPE), which ends the
+  // run quietly, instead of a signal; any other write error is reported (exit 2).
   std::signal(SIGPIPE, SIG_IGN);
-  oly::SearchCommand cmd;
-  std::vector<std::string> words;
-  std::string color = "auto", sort = "relevance", bm25;
-  bool json = false, ids = false, count = false;
-
-  CLI::App app{"Search the Olympic news index. Exit status: 0 hits, 1 no hits, 2 error."};
-  app.set_version_flag("--version", "searcher 0.1.0");
-  app.add_option("query", words, "The query (words are joined with spaces; see README)");
-  app.add_option("-d,--index", cmd.search.index_dir,
-                 "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
-  app.add_flag("--any", cmd.search.match_any, "Match any word (ranked OR) instead of all");
-  app.add_option("-n,--limit", cmd.search.limit, "Hits to show")->capture_default_str();
-  app.add_option("--offset", cmd.search.offset, "Hits to skip")->capture_default_str();
-  app.add_option("--sort", sort, "relevance, date (oldest first) or -date (newest first)")
-      ->check(CLI::IsMember({"relevance", "date", "-date"}))
-      ->capture_default_str();
-  app.add_option("--bm25", bm25, "BM25 parameters, e.g. k1=1.2,b=0.75");
-  app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
-  app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
-  app.add_option("-l,--language", cmd.search.language,
-                 "Stem query words in this language only (default: every language in the index)");
-  app.add_option("--snippets", cmd.search.snippet.fragments, "Snippet fragments per hit")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 20));
-  app.add_option("--snippet-length", cmd.search.snippet.length, "Characters per fragment")
-      ->capture_default_str()
-      ->check(CLI::Range(20, 5000));
-  auto* fjson = app.add_flag("--json", json, "JSON Lines: one object per hit, then a summary");
-  auto* fids = app.add_flag("--ids", ids, "Only article ids, best first");
-  auto* fcount = app.add_flag("--count", count, "Only the number of matches");
-  fjson->excludes(fids)->excludes(fcount);
-  fids->excludes(fcount);
-  app.add_flag("--batch", cmd.batch, "Read one query per line from stdin (JSON Lines out)");
-  app.add_option("--color,--colour", color, "Colour: auto, always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
-  app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
-  }
-  std::string error;
-  if (!bm25.empty() && !parse_bm25(bm25, cmd.search, error)) {
-    std::cerr << "searcher: error: --bm25: " << error << '\n';
-    return 2;
-  }
-  if (cmd.batch && !words.empty()) {
-    std::cerr << "searcher: error: --batch reads queries from stdin; give no query arguments\n";
-    return 2;
-  }
-  if (!cmd.batch && words.empty()) {
-    std::cerr << "searcher: error: no query given (try --help)\n";
-    return 2;
-  }
-  for (const auto& w : words) cmd.query += (cmd.query.empty() ? "" : " ") + w;
-  if (cmd.search.index_dir.empty()) cmd.search.index_dir = oly::default_index_dir();
-  cmd.search.sort = sort == "date"    ? oly::SortOrder::kDateAscending
-                    : sort == "-date" ? oly::SortOrder::kDateDescending
-                                      : oly::SortOrder::kRelevance;
-  cmd.format = json    ? oly::OutputFormat::kJson
-               : ids   ? oly::OutputFormat::kIds
-               : count ? oly::OutputFormat::kCount
-                       : oly::OutputFormat::kText;
-  cmd.color = color == "always" || (color == "auto" && isatty(STDOUT_FILENO));
-
-  try {
-    return oly::run_search_command(cmd, std::cin, std::cout, std::cerr);
-  } catch (const oly::FatalError& e) {
-    std::cerr << "searcher: " << e.what() << '\n';
-    return 2;
-  } catch (const Xapian::Error& e) {
-    std::cerr << "searcher"
-              << ": error: " << e.get_description() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "searcher: error: " << e.what() << '\n';
-    return 2;
-  }
+  oly::cli::StdoutSink out;
+  const int code = run(argc, argv, out.stream());
+  return out.finish("searcher", code, std::cerr);
 }

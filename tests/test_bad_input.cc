@@ -990,7 +990,7 @@ const std::vector<Case>& cases() {
              return e.searcher({"--bm25", "k1=x", "marathon"});
            },
        .exit_code = 2,
-       .stderr_has = {"searcher: error: --bm25: not a number in 'k1=x'"}},
+       .stderr_has = {"searcher: error: --bm25 k1: expected a number from 0 to 1000, got 'x'"}},
       // --- The index itself (searcher) ---------------------------------------------------
       {.name = "searcher: missing index",
        .setup =

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "searcher_test_util.h"
 #include "test_util.h"
 
 using Catch::Contains;
@@ -227,4 +228,92 @@ TEST_CASE("indexer --analyze prints term, stem, position, begin, end", "[cli]") 
           "{\"term\":\"angele\",\"stem\":\"angel\",\"position\":1,\"begin\":0,\"end\":7,"
           "\"text\":\"Angèle\"}\n");
   }
+}
+
+// Formerly a bug: `indexer --analyze TEXT >/dev/full` (and --help, --version) exited 0 with
+// nothing written. A closed pipe, on the other hand, is not an error: the reader has what
+// it wanted.
+TEST_CASE("indexer: a write error on stdout is reported, a closed pipe is not", "[cli]") {
+  using oly::search_test::run_command;
+  const std::string indexer = oly::search_test::shell_quote(OLY_INDEXER);
+  for (const std::string args : {"--analyze 'Usain Bolt'", "--analyze 'Usain Bolt' --json",
+                                 "--analyze -", "--help", "--version"}) {
+    INFO("indexer " << args);
+    const auto r = run_command(indexer + " " + args + " >/dev/full", "Usain Bolt\n");
+    CHECK(r.code == 2);
+    CHECK(r.err == "indexer: write error: No space left on device\n");
+  }
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "word ";  // far more output than a pipe holds
+  TempDir tmp("pipe");
+  write_file(tmp / "in", many);
+  const std::string code_file = tmp / "code";
+  const auto r =
+      run_command("( " + indexer + " --analyze - <" + oly::search_test::shell_quote(tmp / "in") +
+                  "; echo $? >" + oly::search_test::shell_quote(code_file) + " ) | head -1");
+  CHECK(r.err.empty());
+  CHECK(r.out == "word\tword\t1\t0\t4\n");
+  CHECK(oly::test::read_file(code_file) == "0\n");
+}
+
+// Formerly: `--wait nan` was taken, `--wait inf` gave a message with a 300-digit range, and
+// `-d ''` or OLYMPIC_INDEX='' quietly meant ./olympic-index.
+TEST_CASE("indexer: bad flag values are usage errors", "[cli]") {
+  TempDir tmp("cli");
+  write_file(tmp / "a.txt", "Title: Alpha\n\nBody.");
+  const std::string index = tmp / "index";
+  struct Row {
+    std::vector<std::string> args;
+    std::string message;  // on stderr, after "indexer: error: "
+  };
+  const std::vector<Row> rows = {
+      {{"--wait", "nan"}, "--wait: expected a number from 0 to 1000000, got 'nan' (out of range)"},
+      {{"--wait", "inf"}, "--wait: expected a number from 0 to 1000000, got 'inf' (out of range)"},
+      {{"--wait", "-1"}, "--wait: expected a number from 0 to 1000000, got '-1' (out of range)"},
+      {{"--wait", "1e7"}, "--wait: expected a number from 0 to 1000000, got '1e7' (out of range)"},
+      {{"--wait", ""}, "--wait: expected a number from 0 to 1000000, got ''"},
+      {{"--wait", "5s"}, "--wait: expected a number from 0 to 1000000, got '5s'"},
+      {{"-j", "-1"}, "-j/--threads: expected a whole number from 0 to 64, got '-1'"},
+      {{"-j", "65"}, "-j/--threads: expected a whole number from 0 to 64, got '65' (out of range)"},
+      {{"-j", "1.5"}, "-j/--threads: expected a whole number from 0 to 64, got '1.5'"},
+      {{"--batch-size", "0"},
+       "--batch-size: expected a whole number from 1 to 1000000, got '0' (out of range)"},
+      {{"--batch-size", "99999999999999999999"},
+       "--batch-size: expected a whole number from 1 to 1000000, got '99999999999999999999' (out "
+       "of range)"},
+      {{"-foo"},
+       "-foo is not an option; to index a path that starts with '-', write ./-foo or put it "
+       "after --"},
+      {{"--frobnicate"}, "unknown option --frobnicate (see indexer --help)"},
+  };
+  for (const Row& row : rows) {
+    std::string cmd =
+        "env -u OLYMPIC_INDEX " + shell_quote(OLY_INDEXER) + " -q -d " + shell_quote(index);
+    for (const auto& a : row.args) cmd += " " + shell_quote(a);
+    cmd += " " + shell_quote(tmp / "a.txt");
+    INFO("command: " << cmd);
+    const auto r = oly::search_test::run_command(cmd);
+    CHECK(r.code == 2);
+    CHECK(r.err == "indexer: error: " + row.message + "\n");
+  }
+  CHECK_FALSE(std::filesystem::exists(index));
+
+  const auto empty_d = oly::search_test::run_command(
+      "env -u OLYMPIC_INDEX " + shell_quote(OLY_INDEXER) + " -d '' " + shell_quote(tmp / "a.txt"));
+  CHECK(empty_d.code == 2);
+  CHECK(empty_d.err == "indexer: error: -d/--index: the index directory is empty\n");
+  const auto empty_env = oly::search_test::run_command(
+      "cd " + shell_quote(tmp.str()) + " && env OLYMPIC_INDEX= " + shell_quote(OLY_INDEXER) +
+      " a.txt");
+  CHECK(empty_env.code == 2);
+  CHECK(empty_env.err ==
+        "indexer: error: OLYMPIC_INDEX is set but empty; unset it to use ./olympic-index, or give "
+        "-d DIR\n");
+  CHECK_FALSE(std::filesystem::exists(tmp / "olympic-index"));
+  // A path starting with '-' can be indexed after --.
+  write_file(tmp / "-dash.txt", "Title: Dash\n\nBody.");
+  const auto dash = oly::search_test::run_command(
+      "cd " + shell_quote(tmp.str()) + " && env -u OLYMPIC_INDEX " + shell_quote(OLY_INDEXER) +
+      " -q -d " + shell_quote(index) + " -- -dash.txt");
+  CHECK(dash.code == 0);
 }
