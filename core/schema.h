@@ -35,6 +35,9 @@ inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
 inline constexpr Xapian::valueno kSlotContentHash = 1;  // 16 hex digits, see core/hash.h
+// Checkpoints of the body (core/body_map.h): the searcher re-analyses only the chunks
+// around a hit's matches. Documents without it (older indexes) are analysed whole.
+inline constexpr Xapian::valueno kSlotBodyMap = 2;
 
 // Metadata keys (Xapian user metadata).
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";
