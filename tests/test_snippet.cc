@@ -848,3 +848,56 @@ TEST_CASE("snippet: the work on a huge body is bounded by its matches", "[snippe
     CHECK(c.truncated == (whole.size() > found.matches.size()));
   }
 }
+
+TEST_CASE("searcher: matches are capped and flagged; an index without body maps still works",
+          "[snippet][body_map]") {
+  oly::test::TempDir dir("capped");
+  std::string body;
+  for (int i = 0; i < 3000; ++i) body += "Gold number " + std::to_string(i) + " went to a runner. ";
+  body += "A zebra at last.";
+  nlohmann::json j{{"id", "long"}, {"title", "Gold rush"}, {"body", body}};
+  oly::test::write_file(dir / "in.jsonl", j.dump() + "\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in.jsonl"};
+  io.threads = 1;
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).documents == 1);
+
+  auto search = [&](const std::string& q) {
+    oly::SearchOptions so;
+    so.index_dir = io.index_dir;
+    oly::Searcher searcher(so);
+    const oly::SearchResult r = searcher.search(q);
+    REQUIRE(r.hits.size() == 1);
+    return r.hits[0];
+  };
+  const oly::Hit gold = search("gold");
+  CHECK(gold.matches.size() == 1000);
+  CHECK(gold.matches_truncated);
+  CHECK(gold.matches.front().begin == 0);
+  CHECK(gold.title_highlights == std::vector<oly::ByteRange>{{0, 4}});
+  const oly::Hit zebra = search("zebra");
+  CHECK_FALSE(zebra.matches_truncated);
+  REQUIRE(zebra.matches.size() == 1);
+  CHECK(zebra.matches[0].begin == body.find("zebra"));
+  CHECK_THAT(zebra.snippet.text, Catch::EndsWith("A zebra at last."));
+
+  // Documents of an index made before body maps are analysed whole, with the same result.
+  {
+    Xapian::WritableDatabase db(io.index_dir);
+    Xapian::Document doc = db.get_document(1);
+    REQUIRE_FALSE(doc.get_value(oly::schema::kSlotBodyMap).empty());
+    doc.remove_value(oly::schema::kSlotBodyMap);
+    db.replace_document(1, doc);
+    db.commit();
+  }
+  for (const oly::Hit& before : {gold, zebra}) {
+    const oly::Hit after = search(before.matches.size() == 1 ? "zebra" : "gold");
+    CHECK(after.matches == before.matches);
+    CHECK(after.matches_truncated == before.matches_truncated);
+    CHECK(after.snippet.text == before.snippet.text);
+    CHECK(after.snippet.highlights == before.snippet.highlights);
+  }
+}
