@@ -1,7 +1,10 @@
 #include "snippet.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 #include <queue>
+#include <set>
 #include <stdexcept>
 
 #include "schema.h"
@@ -493,20 +496,12 @@ class PositionMerge {
 // a start hold the whole occurrence.
 class ItemStarts {
  public:
-  ItemStarts(const Xapian::Database& db, Xapian::docid did, const MatchItem& it) : it_(it) {
-    auto positions = [&](const std::string& term) { return db.positionlist_begin(did, term); };
+  ItemStarts(const Xapian::Database& db, Xapian::docid did, const MatchItem& it,
+             const Stemmer& stem)
+      : it_(it) {
     switch (it.kind) {
       case Kind::kTerm:
-        starts_.add(positions(it.terms[0]));
-        // A word matches by its stem too: the index's synonym table lists every indexed
-        // word with that stem (in any language: the chunk's own stems then decide).
-        for (const std::string& stem : it.stems) {
-          if (stem.empty()) continue;
-          for (auto w = db.synonyms_begin(std::string(schema::kPrefixStem) + stem);
-               w != db.synonyms_end({}); ++w) {
-            if (*w != it.terms[0]) starts_.add(positions(*w));
-          }
-        }
+        init_term(db, did, stem);
         break;
       case Kind::kWildcard: {
         // The document's own terms with the prefix (not the whole index's).
@@ -518,21 +513,15 @@ class ItemStarts {
         break;
       }
       case Kind::kPhrase:
-        starts_.add(positions(it.terms[0]));
-        for (std::size_t k = 1; k < it.terms.size(); ++k) others_.push_back(positions(it.terms[k]));
+        starts_.add(db.positionlist_begin(did, it.terms[0]));
+        for (std::size_t k = 1; k < it.terms.size(); ++k) {
+          others_.push_back(db.positionlist_begin(did, it.terms[k]));
+        }
         span_ = it.window == 0 ? static_cast<unsigned>(it.terms.size()) : it.window;
         break;
-      case Kind::kNear: {
-        std::vector<std::string> distinct = it.terms;
-        std::sort(distinct.begin(), distinct.end());
-        distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-        for (const std::string& term : distinct) {
-          starts_.add(positions(term));
-          others_.push_back(positions(term));
-        }
-        span_ = it.window;
+      case Kind::kNear:
+        init_near(db, did);
         break;
-      }
       default:
         break;
     }
@@ -547,6 +536,36 @@ class ItemStarts {
   }
 
  private:
+  // The word itself, and the words with its stem: the index's synonym table lists every
+  // indexed word with a stem, from articles of any language, so each is stemmed again in
+  // this article's language (as find() stems the article's words).
+  void init_term(const Xapian::Database& db, Xapian::docid did, const Stemmer& stem) {
+    starts_.add(db.positionlist_begin(did, it_.terms[0]));
+    std::set<std::string> words{it_.terms[0]};
+    for (const std::string& s : it_.stems) {
+      if (s.empty()) continue;
+      for (auto w = db.synonyms_begin(std::string(schema::kPrefixStem) + s);
+           w != db.synonyms_end({}); ++w) {
+        if (!words.insert(*w).second) continue;
+        const std::string own = stem(*w);
+        if (std::find(it_.stems.begin(), it_.stems.end(), own) == it_.stems.end()) continue;
+        starts_.add(db.positionlist_begin(did, *w));
+      }
+    }
+  }
+
+  // Any of the words starts; each distinct word is then wanted as many times as the item
+  // names it within the window after the start.
+  void init_near(const Xapian::Database& db, Xapian::docid did) {
+    std::map<std::string, std::size_t> count;
+    for (const std::string& term : it_.terms) ++count[term];
+    for (const auto& [term, n] : count) {
+      starts_.add(db.positionlist_begin(did, term));
+      near_.push_back({db.positionlist_begin(did, term), {}, n});
+    }
+    span_ = it_.window;
+  }
+
   // Moves to the first start from the current one that the other words allow. Every
   // check only moves iterators forward, because the starts ascend.
   void settle() {
@@ -568,36 +587,45 @@ class ItemStarts {
       return true;
     }
     if (it_.kind == Kind::kNear) {
-      for (auto& o : others_) {
-        o.skip_to(p);
-        if (o == end || *o >= p + it_.window) return false;
+      // The positions of each word in [p, p + window), kept as the window slides.
+      for (NearWord& w : near_) {
+        while (!w.seen.empty() && w.seen.front() < p) w.seen.pop_front();
+        for (; w.it != end && *w.it < p + it_.window; ++w.it) {
+          if (*w.it >= p) w.seen.push_back(*w.it);
+        }
+        if (w.seen.size() < w.wanted) return false;
       }
     }
     return true;
   }
 
+  struct NearWord {
+    Xapian::PositionIterator it;
+    std::deque<Xapian::termpos> seen;
+    std::size_t wanted;
+  };
   const MatchItem& it_;
   PositionMerge starts_;
   std::vector<Xapian::PositionIterator> others_;
+  std::vector<NearWord> near_;
   unsigned span_ = 1;
 };
 
-// Work budget of one body beyond the match cap: the starts are a superset of the true
-// ones (stems of other languages), so the analysis is bounded on its own as well.
-constexpr std::size_t kMaxAnalysedBytes = 2 << 20;
 // Chunks analysed together at most (unless one occurrence's span needs more).
 constexpr std::size_t kMaxRunChunks = 16;
 
 }  // namespace
 
 BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid did, BodyText& body,
-                                      const std::string& lang, std::size_t max_matches) {
+                                      const std::string& lang, std::size_t max_matches,
+                                      std::size_t max_bytes) {
   BodyMatches r;
   const BodyMap& map = body.map();
   if (map.chunks() == 0) return r;  // no words
+  const Stemmer& stem = stemmers_.get(lang);
   std::vector<ItemStarts> items;
   for (const MatchItem& it : items_) {
-    if (it.prefix.empty()) items.emplace_back(db, did, it);  // body items only
+    if (it.prefix.empty()) items.emplace_back(db, did, it, stem);  // body items only
   }
   // The starts of all items in position order, gathered into runs of chunks analysed
   // together. After a run, every match before the next start's chunk is known: that is
@@ -642,7 +670,7 @@ BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid 
                                [](const Match& m, std::size_t b) { return m.begin < b; }) -
               r.matches.begin());
         }
-        if (before > max_matches || body.analysed_bytes() > kMaxAnalysedBytes) {
+        if (before > max_matches || body.analysed_bytes() > max_bytes) {
           stop_at = known;
           r.truncated = true;
           break;

@@ -78,6 +78,9 @@ class BodyText : public WordBounds {
   std::size_t analysed_ = 0;
 };
 
+// Bytes of one body analysed at most for its matches (the snippet's context comes on top).
+inline constexpr std::size_t kMaxAnalysedBytes = std::size_t{2} << 20;
+
 // The matches of a body, in text order. When `truncated`, they are exactly the first
 // matches of the body but not all of them: the search stopped at the cap (or at the
 // analysis budget, see find_in_body).
@@ -100,9 +103,13 @@ class Highlighter {
   // The same as find(body.text(), "", lang) for the body of document `docid` of `db`
   // (indexed with `body`'s map), but only the chunks around the positions where the
   // query's words occur (Xapian's positional data) are analysed. At most `max_matches`
-  // are returned, and `truncated` says when there are more.
+  // are returned, and `truncated` says when there are more. The possible starts taken from
+  // the positions are a superset of the true ones (a NEAR of a phrase's words may not be
+  // a real occurrence), so the search also stops, flagged, once it has analysed more
+  // than `max_bytes`.
   BodyMatches find_in_body(const Xapian::Database& db, Xapian::docid docid, BodyText& body,
-                           const std::string& lang, std::size_t max_matches);
+                           const std::string& lang, std::size_t max_matches,
+                           std::size_t max_bytes = kMaxAnalysedBytes);
 
   // The best `fragments` windows of `text` by distinct query items, then by matches.
   // Cuts fall on word boundaries when `text` is the one last passed to find(), else on

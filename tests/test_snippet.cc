@@ -828,6 +828,10 @@ TEST_CASE("snippet: the work on a huge body is bounded by its matches", "[snippe
       {"filler", 100, 100, true, 64000},
       {"fill*", 100, 100, true, 64000},
       {"\"of the filler\"", 1000, 1000, true, 400000},
+      // The word twice within 3 positions: never (once a line), and Xapian's positions
+      // tell, without analysing the lines; within 12: everywhere.
+      {"filler NEAR/3 filler", 1000, 0, false, 0},
+      {"filler NEAR/12 filler", 100, 100, true, 64000},
   };
   for (const Case& c : cases) {
     INFO("query " << c.query);
@@ -847,6 +851,49 @@ TEST_CASE("snippet: the work on a huge body is bounded by its matches", "[snippe
                                           whole.begin(), whole.begin() + found.matches.size())));
     CHECK(c.truncated == (whole.size() > found.matches.size()));
   }
+
+  SECTION("past the analysis budget the search stops, flagged, with the matches before") {
+    auto h = env.highlighter("filler");
+    oly::BodyText text(env.analyzer, a.body, map_of(env.analyzer, db, did, a.body, 0));
+    const oly::BodyMatches found = h.find_in_body(db, did, text, "en", 1u << 30, 20000);
+    CHECK(found.truncated);
+    CHECK(text.analysed_bytes() <= 20000 + 16 * 1000);  // + the last run of chunks
+    REQUIRE(found.matches.size() > 100);
+    auto reference = env.highlighter("filler");
+    const auto whole = reference.find(a.body, "", "en");
+    CHECK(same_matches(found.matches, std::vector<oly::Match>(
+                                          whole.begin(), whole.begin() + found.matches.size())));
+  }
+}
+
+// The synonym table lists the words of a stem from articles of every language; in an
+// English article a German plural is not a form of the German singular.
+TEST_CASE("snippet: stems of other languages cost no analysis", "[snippet][body_map]") {
+  Env env;
+  TestIndex index;
+  oly::Article de;
+  de.id = "de";
+  de.lang = "de";
+  de.body = "Die Meisterschaft und die Meisterschaften.";
+  index.add(de);
+  oly::Article en;
+  en.id = "en";
+  en.lang = "en";
+  for (int i = 0; i < 10000; ++i)
+    en.body += "Line " + std::to_string(i) + " of the Meisterschaften.\n";
+  const Xapian::docid did = index.add(en);
+  const Xapian::Database& db = index.db();
+
+  const oly::Stemmer german("de");
+  oly::Highlighter h(
+      env.analyzer, env.stemmers,
+      oly::parse_query("meisterschaft", env.analyzer, {&env.stemmer, &german}).match_items());
+  oly::BodyText text(env.analyzer, en.body, map_of(env.analyzer, db, did, en.body, 0));
+  const oly::BodyMatches found = h.find_in_body(db, did, text, "en", 1000);
+  CHECK(found.matches.empty());
+  CHECK_FALSE(found.truncated);
+  CHECK(text.analysed_bytes() == 0);
+  CHECK(h.find(en.body, "", "en").empty());  // the whole-body reference agrees
 }
 
 TEST_CASE("searcher: matches are capped and flagged; an index without body maps still works",
