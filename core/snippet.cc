@@ -256,46 +256,86 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
   return snippet(text, matches, o, bounds);
 }
 
+namespace {
+
+struct Window {
+  std::size_t begin, end;
+};
+
+// The final window for a fragment anchored at match `a`: the matches that fit within
+// `length` characters from it, centred, with the spare room given to the context on
+// whichever side has text.
+Window window_for(std::string_view text, const std::vector<Match>& matches, std::size_t a,
+                  std::size_t length, WordBounds& bounds) {
+  const std::size_t limit = advance_chars(text, matches[a].begin, length);
+  std::size_t last = a;
+  for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
+  const std::size_t span_begin = matches[a].begin;
+  const std::size_t span_end = std::max(matches[a].end, matches[last].end);
+  const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
+  const std::size_t spare = length > span_chars ? length - span_chars : 0;
+  // Characters after the span, counted only as far as they matter (at most `spare`).
+  std::size_t chars_after = 0;
+  for (std::size_t i = span_end; i < text.size() && chars_after < spare; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars_after;
+  }
+  std::size_t back = spare / 2;
+  if (chars_after < spare - back) back = spare - chars_after;
+  std::size_t begin = span_begin;
+  for (; back > 0 && begin > 0; --back) {
+    --begin;
+    while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+  }
+  begin = std::min(bounds.snap_begin(begin), span_begin);
+  const std::size_t end = bounds.snap_end(advance_chars(text, begin, length), span_end);
+  return Window{begin, end};
+}
+
+// The chosen windows (in text order) as one text, whitespace runs folded to one space,
+// `…` at each cut, and the merged matches as highlight ranges into it.
+Snippet render(std::string_view text, const std::vector<Window>& chosen,
+               const std::vector<ByteRange>& marks) {
+  Snippet s;
+  for (const Window& w : chosen) {
+    std::size_t b = w.begin, e = w.end;
+    while (b < e && is_ws(text[b])) ++b;
+    while (e > b && is_ws(text[e - 1])) --e;
+    if (!s.text.empty()) s.text += ' ';
+    if (b > 0) s.text += "\u2026";
+    // Copy with whitespace runs (newlines, tabs) folded to one space, mapping highlight
+    // offsets as we go.
+    auto mk = std::lower_bound(marks.begin(), marks.end(), b,
+                               [](const ByteRange& r, std::size_t p) { return r.end <= p; });
+    std::size_t open_at = std::string::npos;
+    for (std::size_t i = b; i < e; ++i) {
+      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) &&
+          open_at == std::string::npos) {
+        open_at = s.text.size();
+      }
+      if (is_ws(text[i])) {
+        if (!s.text.empty() && s.text.back() != ' ') s.text += ' ';
+      } else {
+        s.text += text[i];
+      }
+      if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
+        s.highlights.push_back(
+            {static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
+        open_at = std::string::npos;
+        ++mk;
+      }
+    }
+    if (e < text.size()) s.text += "\u2026";
+  }
+  return s;
+}
+
+}  // namespace
+
 Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& matches,
                              const SnippetOptions& o, WordBounds& bounds) const {
   const std::size_t length = std::max<std::size_t>(o.length, 20);
-  struct Window {
-    std::size_t begin, end;
-  };
   std::vector<Window> chosen;
   std::vector<bool> used(matches.size(), false);
-  auto snap_begin = [&](std::size_t pos) { return bounds.snap_begin(pos); };
-  auto snap_end = [&](std::size_t pos, std::size_t at_least) {
-    return bounds.snap_end(pos, at_least);
-  };
-
-  // The final window for a fragment anchored at match `a`: the matches that fit within
-  // `length` characters from it, centred, with the spare room given to the context on
-  // whichever side has text.
-  auto window_for = [&](std::size_t a) {
-    const std::size_t limit = advance_chars(text, matches[a].begin, length);
-    std::size_t last = a;
-    for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
-    const std::size_t span_begin = matches[a].begin;
-    const std::size_t span_end = std::max(matches[a].end, matches[last].end);
-    const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
-    const std::size_t spare = length > span_chars ? length - span_chars : 0;
-    // Characters after the span, counted only as far as they matter (at most `spare`).
-    std::size_t chars_after = 0;
-    for (std::size_t i = span_end; i < text.size() && chars_after < spare; ++i) {
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars_after;
-    }
-    std::size_t back = spare / 2;
-    if (chars_after < spare - back) back = spare - chars_after;
-    std::size_t begin = span_begin;
-    for (; back > 0 && begin > 0; --back) {
-      --begin;
-      while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
-    }
-    begin = std::min(snap_begin(begin), span_begin);
-    const std::size_t end = snap_end(advance_chars(text, begin, length), span_end);
-    return Window{begin, end};
-  };
 
   std::size_t item_count = items_.size();
   for (const Match& m : matches) item_count = std::max<std::size_t>(item_count, m.item + 1);
@@ -315,7 +355,7 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     items_of.reserve(matches.size() + 1);
     std::vector<char> in_window(item_count, 0);
     for (std::size_t a = 0; a < matches.size(); ++a) {
-      Candidate c{window_for(a)};
+      Candidate c{window_for(text, matches, a, length, bounds)};
       items_of.push_back(items_flat.size());
       // Matches are sorted by begin: only those from the window's start on can be in it.
       const auto from = std::lower_bound(matches.begin(), matches.end(), c.window.begin,
@@ -376,44 +416,12 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
   }
   if (chosen.empty()) {
     // Nothing to show around (a title-only or filter-only match): the text's beginning.
-    chosen.push_back({0, snap_end(advance_chars(text, 0, length), 0)});
+    chosen.push_back({0, bounds.snap_end(advance_chars(text, 0, length), 0)});
   }
   std::sort(chosen.begin(), chosen.end(),
             [](const Window& a, const Window& b) { return a.begin < b.begin; });
 
-  const std::vector<ByteRange> marks = ranges(matches);
-  Snippet s;
-  for (const Window& w : chosen) {
-    std::size_t b = w.begin, e = w.end;
-    while (b < e && is_ws(text[b])) ++b;
-    while (e > b && is_ws(text[e - 1])) --e;
-    if (!s.text.empty()) s.text += ' ';
-    if (b > 0) s.text += "\u2026";
-    // Copy with whitespace runs (newlines, tabs) folded to one space, mapping highlight
-    // offsets as we go.
-    auto mk = std::lower_bound(marks.begin(), marks.end(), b,
-                               [](const ByteRange& r, std::size_t p) { return r.end <= p; });
-    std::size_t open_at = std::string::npos;
-    for (std::size_t i = b; i < e; ++i) {
-      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) &&
-          open_at == std::string::npos) {
-        open_at = s.text.size();
-      }
-      if (is_ws(text[i])) {
-        if (!s.text.empty() && s.text.back() != ' ') s.text += ' ';
-      } else {
-        s.text += text[i];
-      }
-      if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
-        s.highlights.push_back(
-            {static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
-        open_at = std::string::npos;
-        ++mk;
-      }
-    }
-    if (e < text.size()) s.text += "\u2026";
-  }
-  return s;
+  return render(text, chosen, ranges(matches));
 }
 
 BodyText::BodyText(Analyzer& analyzer, std::string_view body, BodyMap map)
