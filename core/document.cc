@@ -1,5 +1,6 @@
 #include "document.h"
 
+#include "body_map.h"
 #include "schema.h"
 
 namespace oly {
@@ -12,6 +13,12 @@ const Stemmer& StemmerCache::get(const std::string& lang) {
 }
 
 namespace {
+// The body's checkpoints (core/body_map.h), from its tokens as posted, so that the
+// searcher can find a matched position's bytes without analysing the whole body.
+void add_body_map(Xapian::Document& doc, std::string_view body, const std::vector<Token>& tokens) {
+  doc.add_value(schema::kSlotBodyMap, encode_body_map(make_body_map(body, tokens)));
+}
+
 std::string with_prefix(std::string_view prefix, const std::string& term) {
   std::string t;
   t.reserve(prefix.size() + term.size());
@@ -91,6 +98,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
           }
         }
         const Xapian::termpos cjk_next = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
+        if (f.name == "body") add_body_map(doc, text, tokens_);
         // The gap keeps phrases from matching across the end of one field and the start
         // of the next.
         pos = next + schema::kFieldPositionGap;

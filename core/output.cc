@@ -195,6 +195,7 @@ void print_json(std::ostream& out, const SearchResult& r, std::optional<std::siz
     }
     j["title_highlights"] = ranges_json(h.title_highlights);
     j["matches"] = ranges_json(h.matches);
+    j["matches_truncated"] = h.matches_truncated;
     out << json_text(j) << '\n';
   }
   nlohmann::ordered_json s;

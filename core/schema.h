@@ -41,6 +41,9 @@ inline constexpr std::string_view kPrefixCjk = "XC";
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
 inline constexpr Xapian::valueno kSlotContentHash = 1;  // 16 hex digits, see core/hash.h
 inline constexpr Xapian::valueno kSlotId = 2;  // the article id: ties in rankings sort by it
+// Checkpoints of the body (core/body_map.h): the searcher re-analyses only the chunks
+// around a hit's matches. Documents without it (older indexes) are analysed whole.
+inline constexpr Xapian::valueno kSlotBodyMap = 3;
 
 // Metadata keys (Xapian user metadata).
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "body_map.h"
 #include "diagnostics.h"
 #include "identity.h"
 #include "schema.h"
@@ -121,6 +122,32 @@ SearchResult Searcher::search(const std::string& query) {
   }
 }
 
+void Searcher::add_matches(Hit& h, const Xapian::Document& doc, Highlighter& hl) {
+  const std::string& body = h.article.body;
+  std::optional<BodyMap> map = decode_body_map(doc.get_value(schema::kSlotBodyMap));
+  // CJK character runs live in their own position space, which the map does not cover:
+  // such queries analyse the whole body (bounded by the same match cap).
+  if (map && map->body_size == body.size() && !hl.has_cjk_units("")) {
+    // Only the chunks around the matches are analysed (core/body_map.h).
+    BodyText text(analyzer_, body, std::move(*map));
+    const BodyMatches found = hl.find_in_body(db_, h.docid, text, h.article.lang, opt_.max_matches);
+    h.matches = Highlighter::ranges(found.matches);
+    h.matches_truncated = found.truncated;
+    // --snippets 0: no snippet at all (the printers show none), not a default one.
+    if (opt_.snippet.fragments > 0) h.snippet = hl.snippet(body, found.matches, opt_.snippet, text);
+    return;
+  }
+  // A document indexed before body maps (or with a damaged one): the whole body, as
+  // exact but as slow as it ever was.
+  std::vector<Match> found = hl.find(body, "", h.article.lang);
+  if (found.size() > opt_.max_matches) {
+    found.resize(opt_.max_matches);
+    h.matches_truncated = true;
+  }
+  h.matches = Highlighter::ranges(found);
+  if (opt_.snippet.fragments > 0) h.snippet = hl.snippet(body, found, opt_.snippet);
+}
+
 SearchResult Searcher::run(const std::string& query) {
   const auto started = std::chrono::steady_clock::now();
   QueryOptions qo;
@@ -184,10 +211,7 @@ SearchResult Searcher::run(const std::string& query) {
     Xapian::Document doc = it.get_document();
     if (opt_.snippets) {
       h.article = from_record(doc.get_data()).value_or(Article{});
-      const std::vector<Match> body = hl->find(h.article.body, "", h.article.lang);
-      h.matches = Highlighter::ranges(body);
-      // --snippets 0: no snippet at all (the printers show none), not a default one.
-      if (opt_.snippet.fragments > 0) h.snippet = hl->snippet(h.article.body, body, opt_.snippet);
+      add_matches(h, doc, *hl);
       h.title_highlights = Highlighter::ranges(
           hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
     } else {

@@ -32,6 +32,9 @@ struct SearchOptions {
   SnippetOptions snippet;
   bool snippets = true;      // false for --ids and --count: no stored text is read
   bool exact_count = false;  // count every match instead of estimating
+  // Body matches reported per hit at most (Hit::matches_truncated says when a body has
+  // more): a huge body with a common word would otherwise cost its whole analysis.
+  std::size_t max_matches = 1000;
 };
 
 struct Hit {
@@ -40,7 +43,10 @@ struct Hit {
   double score = 0;
   Article article;
   Snippet snippet;
-  std::vector<ByteRange> matches;           // into article.body
+  std::vector<ByteRange> matches;  // into article.body
+  // True when `matches` holds only the first SearchOptions::max_matches occurrences (in
+  // body order) and the body has more: the snippet is then chosen among those.
+  bool matches_truncated = false;
   std::vector<ByteRange> title_highlights;  // into article.title
 };
 
@@ -69,6 +75,8 @@ class Searcher {
 
  private:
   SearchResult run(const std::string& query);
+  // The body's matches and snippet of a hit whose article has been read.
+  void add_matches(Hit& h, const Xapian::Document& doc, Highlighter& hl);
   SearchOptions opt_;
   Xapian::Database db_;
   Analyzer analyzer_;

@@ -1,6 +1,13 @@
 #include "snippet.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <queue>
+#include <set>
+#include <stdexcept>
+
+#include "schema.h"
 
 namespace oly {
 namespace {
@@ -32,6 +39,141 @@ std::size_t count_chars(std::string_view s) {
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
   }
   return n;
+}
+
+// Word boundaries from the tokens of a whole text.
+class TokenBounds : public WordBounds {
+ public:
+  TokenBounds(const std::vector<Token>& tokens, std::size_t size) : t_(tokens), size_(size) {}
+  std::size_t snap_begin(std::size_t pos) override {
+    if (pos == 0) return 0;
+    auto it = std::lower_bound(t_.begin(), t_.end(), pos,
+                               [](const Token& t, std::size_t p) { return t.begin < p; });
+    return it != t_.end() ? it->begin : size_;
+  }
+  std::size_t snap_end(std::size_t pos, std::size_t at_least) override {
+    if (pos >= size_) return size_;
+    auto it = std::upper_bound(t_.begin(), t_.end(), pos,
+                               [](std::size_t p, const Token& t) { return p < t.end; });
+    return it != t_.begin() ? std::max<std::size_t>(std::prev(it)->end, at_least) : at_least;
+  }
+
+ private:
+  const std::vector<Token>& t_;
+  std::size_t size_;
+};
+
+// Word boundaries guessed from whitespace, for a text that was not analysed.
+class WhitespaceBounds : public WordBounds {
+ public:
+  explicit WhitespaceBounds(std::string_view text) : text_(text) {}
+  std::size_t snap_begin(std::size_t pos) override {
+    while (pos > 0 && pos < text_.size() && !is_ws(text_[pos - 1])) ++pos;
+    return std::min(pos, text_.size());
+  }
+  std::size_t snap_end(std::size_t pos, std::size_t at_least) override {
+    if (pos >= text_.size()) return text_.size();
+    while (pos > at_least && !is_ws(text_[pos])) --pos;
+    return pos;
+  }
+
+ private:
+  std::string_view text_;
+};
+
+// The occurrences of one query item among a run of tokens.
+struct ItemScan {
+  const MatchItem& it;
+  uint32_t item_no;
+  const std::vector<Token>& t;
+  std::vector<Match>& out;
+
+  void word(std::size_t i) const { out.push_back({t[i].begin, t[i].end, item_no}); }
+
+  void term(const std::vector<std::string>& token_stems) const {
+    auto stem_matches = [&](std::size_t i) {
+      if (it.stems.empty()) return false;
+      const std::string& s = token_stems[i];
+      return !s.empty() && std::find(it.stems.begin(), it.stems.end(), s) != it.stems.end();
+    };
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (t[i].term == it.terms[0] || stem_matches(i)) word(i);
+    }
+  }
+
+  void wildcard() const {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (starts_with(t[i].term, it.terms[0])) word(i);
+    }
+  }
+
+  // One range over the whole occurrence, and nothing for the same words elsewhere.
+  void exact_phrase() const {
+    const std::size_t len = it.terms.size();
+    for (std::size_t i = 0; i + len <= t.size(); ++i) {
+      std::size_t k = 0;
+      while (k < len && t[i + k].term == it.terms[k]) ++k;
+      if (k == len) out.push_back({t[i].begin, t[i + len - 1].end, item_no});
+    }
+  }
+
+  // The words in order within `window` positions: each the first of its term after the
+  // previous one.
+  void sloppy_phrase() const {
+    const std::size_t n = t.size(), len = it.terms.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (t[i].term != it.terms[0]) continue;
+      const Xapian::termpos limit = t[i].position + it.window;
+      std::vector<std::size_t> hit{i};
+      std::size_t j = i + 1;
+      for (std::size_t k = 1; k < len; ++k) {
+        while (j < n && t[j].position < limit && t[j].term != it.terms[k]) ++j;
+        if (j >= n || t[j].position >= limit) break;
+        hit.push_back(j++);
+      }
+      if (hit.size() == len) {
+        for (std::size_t h : hit) word(h);
+      }
+    }
+  }
+
+  // All words, in any order, within `window` positions of the first one found.
+  void near() const {
+    const std::size_t n = t.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (std::find(it.terms.begin(), it.terms.end(), t[i].term) == it.terms.end()) continue;
+      const Xapian::termpos limit = t[i].position + it.window;
+      std::vector<bool> seen(it.terms.size(), false);
+      std::vector<std::size_t> hit;
+      for (std::size_t j = i; j < n && t[j].position < limit; ++j) {
+        for (std::size_t k = 0; k < it.terms.size(); ++k) {
+          if (!seen[k] && t[j].term == it.terms[k]) {
+            seen[k] = true;
+            hit.push_back(j);
+            break;
+          }
+        }
+      }
+      if (hit.size() == it.terms.size()) {
+        for (std::size_t h : hit) word(h);
+      }
+    }
+  }
+};
+
+// Text order; the item breaks ties, so that equal matches are adjacent and removed (a
+// word of two NEAR or sloppy-phrase occurrences is found twice) and the result does not
+// depend on the order in which the matches were found.
+void sort_matches(std::vector<Match>& out) {
+  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
+    if (a.begin != b.begin) return a.begin < b.begin;
+    return a.end != b.end ? a.end > b.end : a.item < b.item;
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const Match& a, const Match& b) {
+                          return a.begin == b.begin && a.end == b.end && a.item == b.item;
+                        }),
+            out.end());
 }
 
 }  // namespace
@@ -69,8 +211,18 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
   tokens_text_ = text.data();
   tokens_size_ = text.size();
   std::vector<Match> out;
-  if (tokens_.empty()) return out;
-  const std::size_t n = tokens_.size();
+  match_tokens(tokens_, field_prefix, lang, out);
+  for (uint32_t item_no = 0; item_no < items_.size(); ++item_no) {
+    const MatchItem& it = items_[item_no];
+    if (it.prefix.empty() || it.prefix == field_prefix) find_cjk_units(text, item_no, out);
+  }
+  sort_matches(out);
+  return out;
+}
+
+void Highlighter::match_tokens(const std::vector<Token>& tokens, const std::string& field_prefix,
+                               const std::string& lang, std::vector<Match>& out) {
+  if (tokens.empty()) return;
   // Each token's stem, computed once (only when some query word has stems), in the
   // article's language as at index time.
   std::vector<std::string> token_stems;
@@ -79,98 +231,41 @@ std::vector<Match> Highlighter::find(std::string_view text, const std::string& f
   });
   if (any_stems) {
     const Stemmer& stem = stemmers_.get(lang);
-    token_stems.reserve(n);
-    for (const Token& t : tokens_) token_stems.push_back(stem(t));
+    token_stems.reserve(tokens.size());
+    for (const Token& t : tokens) token_stems.push_back(stem(t));
   }
-
   for (uint32_t item_no = 0; item_no < items_.size(); ++item_no) {
     const MatchItem& it = items_[item_no];
     // Unfielded words match the body and the title; fielded ones only their field.
     if (!(it.prefix.empty() || it.prefix == field_prefix)) continue;
-    auto word = [&](std::size_t i) { out.push_back({tokens_[i].begin, tokens_[i].end, item_no}); };
+    const ItemScan scan{it, item_no, tokens, out};
     switch (it.kind) {
-      case Kind::kTerm: {
-        auto stem_matches = [&](std::size_t i) {
-          if (it.stems.empty()) return false;
-          const std::string& s = token_stems[i];
-          return !s.empty() && std::find(it.stems.begin(), it.stems.end(), s) != it.stems.end();
-        };
-        for (std::size_t i = 0; i < n; ++i) {
-          if (tokens_[i].term == it.terms[0] || stem_matches(i)) word(i);
-        }
+      case Kind::kTerm:
+        scan.term(token_stems);
         break;
-      }
       case Kind::kWildcard:
-        for (std::size_t i = 0; i < n; ++i) {
-          if (starts_with(tokens_[i].term, it.terms[0])) word(i);
-        }
+        scan.wildcard();
         break;
-      case Kind::kPhrase: {
-        const std::size_t len = it.terms.size();
+      case Kind::kPhrase:
         if (it.window == 0) {
-          // Exact phrase: one range over the whole occurrence, and nothing for the same
-          // words elsewhere.
-          for (std::size_t i = 0; i + len <= n; ++i) {
-            std::size_t k = 0;
-            while (k < len && tokens_[i + k].term == it.terms[k]) ++k;
-            if (k == len) out.push_back({tokens_[i].begin, tokens_[i + len - 1].end, item_no});
-          }
-          break;
-        }
-        // Sloppy phrase: the words in order within `window` positions.
-        for (std::size_t i = 0; i < n; ++i) {
-          if (tokens_[i].term != it.terms[0]) continue;
-          const Xapian::termpos limit = tokens_[i].position + it.window;
-          std::vector<std::size_t> hit{i};
-          std::size_t j = i + 1;
-          for (std::size_t k = 1; k < len; ++k) {
-            while (j < n && tokens_[j].position < limit && tokens_[j].term != it.terms[k]) ++j;
-            if (j >= n || tokens_[j].position >= limit) break;
-            hit.push_back(j++);
-          }
-          if (hit.size() == len) {
-            for (std::size_t h : hit) word(h);
-          }
+          scan.exact_phrase();
+        } else {
+          scan.sloppy_phrase();
         }
         break;
-      }
-      case Kind::kNear: {
-        // All words, in any order, within `window` positions of the first one found.
-        for (std::size_t i = 0; i < n; ++i) {
-          if (std::find(it.terms.begin(), it.terms.end(), tokens_[i].term) == it.terms.end())
-            continue;
-          const Xapian::termpos limit = tokens_[i].position + it.window;
-          std::vector<bool> seen(it.terms.size(), false);
-          std::vector<std::size_t> hit;
-          for (std::size_t j = i; j < n && tokens_[j].position < limit; ++j) {
-            for (std::size_t k = 0; k < it.terms.size(); ++k) {
-              if (!seen[k] && tokens_[j].term == it.terms[k]) {
-                seen[k] = true;
-                hit.push_back(j);
-                break;
-              }
-            }
-          }
-          if (hit.size() == it.terms.size()) {
-            for (std::size_t h : hit) word(h);
-          }
-        }
+      case Kind::kNear:
+        scan.near();
         break;
-      }
       default:
         break;
     }
-    find_cjk_units(text, item_no, out);
   }
-  std::sort(out.begin(), out.end(), [](const Match& a, const Match& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end > b.end;
+}
+
+bool Highlighter::has_cjk_units(const std::string& field_prefix) const {
+  return std::any_of(items_.begin(), items_.end(), [&](const MatchItem& it) {
+    return !it.units.empty() && (it.prefix.empty() || it.prefix == field_prefix);
   });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const Match& a, const Match& b) {
-                          return a.begin == b.begin && a.end == b.end && a.item == b.item;
-                        }),
-            out.end());
-  return out;
 }
 
 std::vector<ByteRange> Highlighter::ranges(const std::vector<Match>& matches) {
@@ -187,69 +282,96 @@ std::vector<ByteRange> Highlighter::ranges(const std::vector<Match>& matches) {
 
 Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& matches,
                              const SnippetOptions& o) const {
-  const std::size_t length = std::max<std::size_t>(o.length, 20);
   // Word boundaries come from the tokens of find(); without them (text not searched)
   // whitespace is used.
-  const bool have_tokens =
-      !tokens_.empty() && tokens_text_ == text.data() && tokens_size_ == text.size();
+  if (!tokens_.empty() && tokens_text_ == text.data() && tokens_size_ == text.size()) {
+    TokenBounds bounds(tokens_, text.size());
+    return snippet(text, matches, o, bounds);
+  }
+  WhitespaceBounds bounds(text);
+  return snippet(text, matches, o, bounds);
+}
 
-  struct Window {
-    std::size_t begin, end;
-  };
+namespace {
+
+struct Window {
+  std::size_t begin, end;
+};
+
+// The final window for a fragment anchored at match `a`: the matches that fit within
+// `length` characters from it, centred, with the spare room given to the context on
+// whichever side has text.
+Window window_for(std::string_view text, const std::vector<Match>& matches, std::size_t a,
+                  std::size_t length, WordBounds& bounds) {
+  const std::size_t limit = advance_chars(text, matches[a].begin, length);
+  std::size_t last = a;
+  for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
+  const std::size_t span_begin = matches[a].begin;
+  const std::size_t span_end = std::max(matches[a].end, matches[last].end);
+  const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
+  const std::size_t spare = length > span_chars ? length - span_chars : 0;
+  // Characters after the span, counted only as far as they matter (at most `spare`).
+  std::size_t chars_after = 0;
+  for (std::size_t i = span_end; i < text.size() && chars_after < spare; ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars_after;
+  }
+  std::size_t back = spare / 2;
+  if (chars_after < spare - back) back = spare - chars_after;
+  std::size_t begin = span_begin;
+  for (; back > 0 && begin > 0; --back) {
+    --begin;
+    while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
+  }
+  begin = std::min(bounds.snap_begin(begin), span_begin);
+  const std::size_t end = bounds.snap_end(advance_chars(text, begin, length), span_end);
+  return Window{begin, end};
+}
+
+// The chosen windows (in text order) as one text, whitespace runs folded to one space,
+// `…` at each cut, and the merged matches as highlight ranges into it.
+Snippet render(std::string_view text, const std::vector<Window>& chosen,
+               const std::vector<ByteRange>& marks) {
+  Snippet s;
+  for (const Window& w : chosen) {
+    std::size_t b = w.begin, e = w.end;
+    while (b < e && is_ws(text[b])) ++b;
+    while (e > b && is_ws(text[e - 1])) --e;
+    if (!s.text.empty()) s.text += ' ';
+    if (b > 0) s.text += "\u2026";
+    // Copy with whitespace runs (newlines, tabs) folded to one space, mapping highlight
+    // offsets as we go.
+    auto mk = std::lower_bound(marks.begin(), marks.end(), b,
+                               [](const ByteRange& r, std::size_t p) { return r.end <= p; });
+    std::size_t open_at = std::string::npos;
+    for (std::size_t i = b; i < e; ++i) {
+      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) &&
+          open_at == std::string::npos) {
+        open_at = s.text.size();
+      }
+      if (is_ws(text[i])) {
+        if (!s.text.empty() && s.text.back() != ' ') s.text += ' ';
+      } else {
+        s.text += text[i];
+      }
+      if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
+        s.highlights.push_back(
+            {static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
+        open_at = std::string::npos;
+        ++mk;
+      }
+    }
+    if (e < text.size()) s.text += "\u2026";
+  }
+  return s;
+}
+
+}  // namespace
+
+Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& matches,
+                             const SnippetOptions& o, WordBounds& bounds) const {
+  const std::size_t length = std::max<std::size_t>(o.length, 20);
   std::vector<Window> chosen;
   std::vector<bool> used(matches.size(), false);
-
-  auto snap_begin = [&](std::size_t pos) {
-    // The first word starting at or after pos.
-    if (have_tokens) {
-      auto it = std::lower_bound(tokens_.begin(), tokens_.end(), pos,
-                                 [](const Token& t, std::size_t p) { return t.begin < p; });
-      if (it != tokens_.end()) return std::min<std::size_t>(it->begin, pos == 0 ? 0 : it->begin);
-      return text.size();
-    }
-    while (pos > 0 && pos < text.size() && !is_ws(text[pos - 1])) ++pos;
-    return std::min(pos, text.size());
-  };
-  auto snap_end = [&](std::size_t pos, std::size_t at_least) {
-    // The end of the last word ending at or before pos (but not before `at_least`).
-    if (pos >= text.size()) return text.size();
-    if (have_tokens) {
-      auto it = std::upper_bound(tokens_.begin(), tokens_.end(), pos,
-                                 [](std::size_t p, const Token& t) { return p < t.end; });
-      if (it != tokens_.begin()) return std::max<std::size_t>(std::prev(it)->end, at_least);
-      return at_least;
-    }
-    while (pos > at_least && !is_ws(text[pos])) --pos;
-    return pos;
-  };
-
-  // The final window for a fragment anchored at match `a`: the matches that fit within
-  // `length` characters from it, centred, with the spare room given to the context on
-  // whichever side has text.
-  auto window_for = [&](std::size_t a) {
-    const std::size_t limit = advance_chars(text, matches[a].begin, length);
-    std::size_t last = a;
-    for (std::size_t b = a; b < matches.size() && matches[b].end <= limit; ++b) last = b;
-    const std::size_t span_begin = matches[a].begin;
-    const std::size_t span_end = std::max(matches[a].end, matches[last].end);
-    const std::size_t span_chars = count_chars(text.substr(span_begin, span_end - span_begin));
-    const std::size_t spare = length > span_chars ? length - span_chars : 0;
-    // Characters after the span, counted only as far as they matter (at most `spare`).
-    std::size_t chars_after = 0;
-    for (std::size_t i = span_end; i < text.size() && chars_after < spare; ++i) {
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++chars_after;
-    }
-    std::size_t back = spare / 2;
-    if (chars_after < spare - back) back = spare - chars_after;
-    std::size_t begin = span_begin;
-    for (; back > 0 && begin > 0; --back) {
-      --begin;
-      while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) --begin;
-    }
-    begin = std::min(snap_begin(begin), span_begin);
-    const std::size_t end = snap_end(advance_chars(text, begin, length), span_end);
-    return Window{begin, end};
-  };
 
   std::size_t item_count = items_.size();
   for (const Match& m : matches) item_count = std::max<std::size_t>(item_count, m.item + 1);
@@ -269,7 +391,7 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
     items_of.reserve(matches.size() + 1);
     std::vector<char> in_window(item_count, 0);
     for (std::size_t a = 0; a < matches.size(); ++a) {
-      Candidate c{window_for(a)};
+      Candidate c{window_for(text, matches, a, length, bounds)};
       items_of.push_back(items_flat.size());
       // Matches are sorted by begin: only those from the window's start on can be in it.
       const auto from = std::lower_bound(matches.begin(), matches.end(), c.window.begin,
@@ -330,44 +452,289 @@ Snippet Highlighter::snippet(std::string_view text, const std::vector<Match>& ma
   }
   if (chosen.empty()) {
     // Nothing to show around (a title-only or filter-only match): the text's beginning.
-    chosen.push_back({0, snap_end(advance_chars(text, 0, length), 0)});
+    chosen.push_back({0, bounds.snap_end(advance_chars(text, 0, length), 0)});
   }
   std::sort(chosen.begin(), chosen.end(),
             [](const Window& a, const Window& b) { return a.begin < b.begin; });
 
-  const std::vector<ByteRange> marks = ranges(matches);
-  Snippet s;
-  for (const Window& w : chosen) {
-    std::size_t b = w.begin, e = w.end;
-    while (b < e && is_ws(text[b])) ++b;
-    while (e > b && is_ws(text[e - 1])) --e;
-    if (!s.text.empty()) s.text += ' ';
-    if (b > 0) s.text += "\u2026";
-    // Copy with whitespace runs (newlines, tabs) folded to one space, mapping highlight
-    // offsets as we go.
-    auto mk = std::lower_bound(marks.begin(), marks.end(), b,
-                               [](const ByteRange& r, std::size_t p) { return r.end <= p; });
-    std::size_t open_at = std::string::npos;
-    for (std::size_t i = b; i < e; ++i) {
-      if (mk != marks.end() && i == std::max<std::size_t>(mk->begin, b) &&
-          open_at == std::string::npos) {
-        open_at = s.text.size();
+  return render(text, chosen, ranges(matches));
+}
+
+BodyText::BodyText(Analyzer& analyzer, std::string_view body, BodyMap map)
+    : analyzer_(analyzer), body_(body), map_(std::move(map)) {
+  // A map of another text would put chunks at the wrong bytes: a bug, not bad input.
+  if (map_.body_size != body_.size()) throw std::logic_error("BodyText: map of another text");
+}
+
+const std::vector<Token>& BodyText::chunk(std::size_t c) {
+  auto [it, fresh] = chunks_.try_emplace(c);
+  if (fresh) {
+    // A chunk starts at a checkpoint, where breaking words gives what breaking the whole
+    // body gives (core/body_map.h); its words keep their indexed positions.
+    const uint32_t begin = map_.chunk_begin(c);
+    const std::string_view piece = body_.substr(begin, map_.chunk_end(c) - begin);
+    analyzer_.tokenize(piece, map_.positions[c], it->second);
+    for (Token& t : it->second) {
+      t.begin += begin;
+      t.end += begin;
+    }
+    analysed_ += piece.size();
+  }
+  return it->second;
+}
+
+std::size_t BodyText::snap_begin(std::size_t pos) {
+  if (pos == 0) return 0;
+  if (map_.chunks() == 0) return WhitespaceBounds(body_).snap_begin(pos);
+  // Chunks hold whole words, so the word is in pos's chunk or starts the next one.
+  for (std::size_t c = map_.chunk_of_byte(pos); c < map_.chunks(); ++c) {
+    const std::vector<Token>& t = chunk(c);
+    auto it = std::lower_bound(t.begin(), t.end(), pos,
+                               [](const Token& tok, std::size_t p) { return tok.begin < p; });
+    if (it != t.end()) return it->begin;
+  }
+  return body_.size();
+}
+
+std::size_t BodyText::snap_end(std::size_t pos, std::size_t at_least) {
+  if (pos >= body_.size()) return body_.size();
+  if (map_.chunks() == 0) return WhitespaceBounds(body_).snap_end(pos, at_least);
+  for (std::size_t c = map_.chunk_of_byte(pos) + 1; c-- > 0;) {
+    const std::vector<Token>& t = chunk(c);
+    auto it = std::upper_bound(t.begin(), t.end(), pos,
+                               [](std::size_t p, const Token& tok) { return p < tok.end; });
+    if (it != t.begin()) return std::max<std::size_t>(std::prev(it)->end, at_least);
+  }
+  return at_least;
+}
+
+namespace {
+
+// Positions of several terms of one document, merged in ascending order.
+class PositionMerge {
+ public:
+  void add(Xapian::PositionIterator it) {
+    if (it != Xapian::PositionIterator()) heap_.push({*it, std::move(it)});
+  }
+  bool done() const { return heap_.empty(); }
+  Xapian::termpos current() const { return heap_.top().pos; }
+  void next() {
+    Entry e = heap_.top();
+    heap_.pop();
+    ++e.it;
+    if (e.it != Xapian::PositionIterator()) heap_.push({*e.it, std::move(e.it)});
+  }
+
+ private:
+  struct Entry {
+    Xapian::termpos pos;
+    Xapian::PositionIterator it;
+    bool operator>(const Entry& o) const { return pos > o.pos; }
+  };
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
+};
+
+// The positions where one query item may start an occurrence in a document, in order:
+// a superset of the true starts (the words are then matched on the analysed chunks, as
+// in the whole text), found from Xapian's positional data alone. `span` positions from
+// a start hold the whole occurrence.
+class ItemStarts {
+ public:
+  ItemStarts(const Xapian::Database& db, Xapian::docid did, const MatchItem& it,
+             const Stemmer& stem)
+      : it_(it) {
+    switch (it.kind) {
+      case Kind::kTerm:
+        init_term(db, did, stem);
+        break;
+      case Kind::kWildcard: {
+        // The document's own terms with the prefix (not the whole index's).
+        Xapian::TermIterator t = db.termlist_begin(did);
+        t.skip_to(it.terms[0]);
+        for (; t != db.termlist_end(did) && starts_with(*t, it.terms[0]); ++t) {
+          starts_.add(t.positionlist_begin());
+        }
+        break;
       }
-      if (is_ws(text[i])) {
-        if (!s.text.empty() && s.text.back() != ' ') s.text += ' ';
-      } else {
-        s.text += text[i];
-      }
-      if (mk != marks.end() && open_at != std::string::npos && (i + 1 == mk->end || i + 1 == e)) {
-        s.highlights.push_back(
-            {static_cast<uint32_t>(open_at), static_cast<uint32_t>(s.text.size())});
-        open_at = std::string::npos;
-        ++mk;
+      case Kind::kPhrase:
+        starts_.add(db.positionlist_begin(did, it.terms[0]));
+        for (std::size_t k = 1; k < it.terms.size(); ++k) {
+          others_.push_back(db.positionlist_begin(did, it.terms[k]));
+        }
+        span_ = it.window == 0 ? static_cast<unsigned>(it.terms.size()) : it.window;
+        break;
+      case Kind::kNear:
+        init_near(db, did);
+        break;
+      default:
+        break;
+    }
+    settle();
+  }
+  bool done() const { return starts_.done(); }
+  Xapian::termpos current() const { return starts_.current(); }
+  unsigned span() const { return std::max(span_, 1u); }
+  void next() {
+    starts_.next();
+    settle();
+  }
+
+ private:
+  // The word itself, and the words with its stem: the index's synonym table lists every
+  // indexed word with a stem, from articles of any language, so each is stemmed again in
+  // this article's language (as find() stems the article's words).
+  void init_term(const Xapian::Database& db, Xapian::docid did, const Stemmer& stem) {
+    starts_.add(db.positionlist_begin(did, it_.terms[0]));
+    std::set<std::string> words{it_.terms[0]};
+    for (const std::string& s : it_.stems) {
+      if (s.empty()) continue;
+      for (auto w = db.synonyms_begin(std::string(schema::kPrefixStem) + s);
+           w != db.synonyms_end({}); ++w) {
+        if (!words.insert(*w).second) continue;
+        const std::string own = stem(*w);
+        if (std::find(it_.stems.begin(), it_.stems.end(), own) == it_.stems.end()) continue;
+        starts_.add(db.positionlist_begin(did, *w));
       }
     }
-    if (e < text.size()) s.text += "\u2026";
   }
-  return s;
+
+  // Any of the words starts; each distinct word is then wanted as many times as the item
+  // names it within the window after the start.
+  void init_near(const Xapian::Database& db, Xapian::docid did) {
+    std::map<std::string, std::size_t> count;
+    for (const std::string& term : it_.terms) ++count[term];
+    for (const auto& [term, n] : count) {
+      starts_.add(db.positionlist_begin(did, term));
+      near_.push_back({db.positionlist_begin(did, term), {}, n});
+    }
+    span_ = it_.window;
+  }
+
+  // Moves to the first start from the current one that the other words allow. Every
+  // check only moves iterators forward, because the starts ascend.
+  void settle() {
+    while (!starts_.done() && !possible(starts_.current())) starts_.next();
+  }
+  bool possible(Xapian::termpos p) {
+    const Xapian::PositionIterator end;
+    if (it_.kind == Kind::kPhrase) {
+      Xapian::termpos prev = p;
+      for (std::size_t k = 0; k < others_.size(); ++k) {
+        // Exact: word k + 1 right at p + k + 1; sloppy: after the previous word, in the
+        // window (as the scan of the analysed words does).
+        const Xapian::termpos want = it_.window == 0 ? p + k + 1 : prev + 1;
+        others_[k].skip_to(want);
+        if (others_[k] == end) return false;
+        if (it_.window == 0 ? *others_[k] != want : *others_[k] >= p + it_.window) return false;
+        prev = *others_[k];
+      }
+      return true;
+    }
+    if (it_.kind == Kind::kNear) {
+      // The positions of each word in [p, p + window), kept as the window slides.
+      for (NearWord& w : near_) {
+        while (!w.seen.empty() && w.seen.front() < p) w.seen.pop_front();
+        for (; w.it != end && *w.it < p + it_.window; ++w.it) {
+          if (*w.it >= p) w.seen.push_back(*w.it);
+        }
+        if (w.seen.size() < w.wanted) return false;
+      }
+    }
+    return true;
+  }
+
+  struct NearWord {
+    Xapian::PositionIterator it;
+    std::deque<Xapian::termpos> seen;
+    std::size_t wanted;
+  };
+  const MatchItem& it_;
+  PositionMerge starts_;
+  std::vector<Xapian::PositionIterator> others_;
+  std::vector<NearWord> near_;
+  unsigned span_ = 1;
+};
+
+// Chunks analysed together at most (unless one occurrence's span needs more).
+constexpr std::size_t kMaxRunChunks = 16;
+
+}  // namespace
+
+BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid did, BodyText& body,
+                                      const std::string& lang, std::size_t max_matches,
+                                      std::size_t max_bytes) {
+  BodyMatches r;
+  const BodyMap& map = body.map();
+  if (map.chunks() == 0) return r;  // no words
+  const Stemmer& stem = stemmers_.get(lang);
+  std::vector<ItemStarts> items;
+  for (const MatchItem& it : items_) {
+    if (it.prefix.empty()) items.emplace_back(db, did, it, stem);  // body items only
+  }
+  // The starts of all items in position order, gathered into runs of chunks analysed
+  // together. After a run, every match before the next start's chunk is known: that is
+  // where the search stops once it has more than `max_matches`.
+  std::vector<Token> run;
+  std::size_t run_lo = 0, run_hi = 0;
+  bool have_run = false;
+  auto flush = [&] {
+    run.clear();
+    for (std::size_t c = run_lo; c <= run_hi; ++c) {
+      const std::vector<Token>& t = body.chunk(c);
+      run.insert(run.end(), t.begin(), t.end());
+    }
+    match_tokens(run, "", lang, r.matches);
+  };
+  std::size_t stop_at = body.text().size();
+  for (;;) {
+    ItemStarts* next = nullptr;
+    for (ItemStarts& s : items) {
+      if (!s.done() && (!next || s.current() < next->current())) next = &s;
+    }
+    if (!next) break;
+    const Xapian::termpos p = next->current();
+    if (p < map.positions[0]) {  // a title word (titles are also indexed unprefixed)
+      next->next();
+      continue;
+    }
+    const std::size_t lo = map.chunk_of_position(p);
+    const std::size_t hi = map.chunk_of_position(p + next->span() - 1);
+    if (have_run && lo <= run_hi + 1 && hi - run_lo < kMaxRunChunks) {
+      run_hi = std::max(run_hi, hi);
+    } else {
+      if (have_run) {
+        flush();
+        const std::size_t known = map.chunk_begin(lo);
+        std::size_t before = 0;
+        if (r.matches.size() > max_matches) {
+          // Runs may overlap (a long one is cut): count each match once.
+          sort_matches(r.matches);
+          before = static_cast<std::size_t>(
+              std::lower_bound(r.matches.begin(), r.matches.end(), known,
+                               [](const Match& m, std::size_t b) { return m.begin < b; }) -
+              r.matches.begin());
+        }
+        if (before > max_matches || body.analysed_bytes() > max_bytes) {
+          stop_at = known;
+          r.truncated = true;
+          break;
+        }
+      }
+      have_run = true;
+      run_lo = lo;
+      run_hi = hi;
+    }
+    next->next();
+  }
+  if (have_run && !r.truncated) flush();
+  sort_matches(r.matches);
+  // Keep only what is known for certain: the matches before the place where it stopped.
+  while (!r.matches.empty() && r.matches.back().begin >= stop_at) r.matches.pop_back();
+  if (r.matches.size() > max_matches) {
+    r.matches.resize(max_matches);
+    r.truncated = true;
+  }
+  return r;
 }
 
 }  // namespace oly

@@ -9,7 +9,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include <xapian.h>
+
 #include "analyzer.h"
+#include "body_map.h"
 #include "document.h"
 #include "query.h"
 
@@ -37,6 +40,55 @@ struct SnippetOptions {
   std::size_t length = 200;  // characters per fragment (before the … marks)
 };
 
+// Word boundaries of a text, so that snippets are cut between words.
+class WordBounds {
+ public:
+  virtual ~WordBounds() = default;
+  // The start of the first word at or after byte `pos` (0 stays 0; the text's size when
+  // no word follows).
+  virtual std::size_t snap_begin(std::size_t pos) = 0;
+  // The end of the last word ending at or before byte `pos`, but not before `at_least`
+  // (the text's size when `pos` is at or past it).
+  virtual std::size_t snap_end(std::size_t pos, std::size_t at_least) = 0;
+};
+
+// An article body analysed lazily, one chunk of its BodyMap at a time, and only the
+// chunks that are asked for: around the matches and the snippet's windows. Memory and
+// work are bounded by the matches, not by the body's size.
+class BodyText : public WordBounds {
+ public:
+  // `map` must have been made for `body` (map.body_size == body.size()).
+  BodyText(Analyzer& analyzer, std::string_view body, BodyMap map);
+  std::string_view text() const { return body_; }
+  const BodyMap& map() const { return map_; }
+  // The tokens of chunk `c`, with byte offsets into the whole body and the positions
+  // they were indexed with. Analysed on first use.
+  const std::vector<Token>& chunk(std::size_t c);
+  // Bytes given to the analyzer so far: tests check that this stays bounded.
+  std::size_t analysed_bytes() const { return analysed_; }
+
+  std::size_t snap_begin(std::size_t pos) override;
+  std::size_t snap_end(std::size_t pos, std::size_t at_least) override;
+
+ private:
+  Analyzer& analyzer_;
+  std::string_view body_;
+  BodyMap map_;
+  std::unordered_map<std::size_t, std::vector<Token>> chunks_;
+  std::size_t analysed_ = 0;
+};
+
+// Bytes of one body analysed at most for its matches (the snippet's context comes on top).
+inline constexpr std::size_t kMaxAnalysedBytes = std::size_t{2} << 20;
+
+// The matches of a body, in text order. When `truncated`, they are exactly the first
+// matches of the body but not all of them: the search stopped at the cap (or at the
+// analysis budget, see find_in_body).
+struct BodyMatches {
+  std::vector<Match> matches;
+  bool truncated = false;
+};
+
 class Highlighter {
  public:
   Highlighter(Analyzer& analyzer, StemmerCache& stemmers, std::vector<MatchItem> items)
@@ -48,18 +100,42 @@ class Highlighter {
   std::vector<Match> find(std::string_view text, const std::string& field_prefix,
                           const std::string& lang);
 
+  // The same as find(body.text(), "", lang) for the body of document `docid` of `db`
+  // (indexed with `body`'s map), but only the chunks around the positions where the
+  // query's words occur (Xapian's positional data) are analysed. At most `max_matches`
+  // are returned, and `truncated` says when there are more. The possible starts taken from
+  // the positions are a superset of the true ones (a NEAR of a phrase's words may not be
+  // a real occurrence), so the search also stops, flagged, once it has analysed more
+  // than `max_bytes`.
+  BodyMatches find_in_body(const Xapian::Database& db, Xapian::docid docid, BodyText& body,
+                           const std::string& lang, std::size_t max_matches,
+                           std::size_t max_bytes = kMaxAnalysedBytes);
+
   // The best `fragments` windows of `text` by distinct query items, then by matches.
-  // Cuts fall on word boundaries when `text` is the one last passed to find().
+  // Cuts fall on word boundaries when `text` is the one last passed to find(), else on
+  // whitespace.
   Snippet snippet(std::string_view text, const std::vector<Match>& matches,
                   const SnippetOptions& options) const;
+  // The same, with the word boundaries from `bounds` (a BodyText of `text`).
+  Snippet snippet(std::string_view text, const std::vector<Match>& matches,
+                  const SnippetOptions& options, WordBounds& bounds) const;
 
   // Merged, sorted byte ranges of the matches (overlaps joined).
   static std::vector<ByteRange> ranges(const std::vector<Match>& matches);
+
+  // True when an item of `field_prefix` has a CJK character run (core/cjk.h). Such runs
+  // are found by find() only: their positions are in the character space, which the body
+  // map does not cover, so find_in_body() cannot place them.
+  bool has_cjk_units(const std::string& field_prefix) const;
 
  private:
   // Occurrences of item `item_no`'s CJK character run (core/cjk.h) in the text of find():
   // the exact bytes of the run, also inside a longer dictionary word.
   void find_cjk_units(std::string_view text, uint32_t item_no, std::vector<Match>& out);
+  // Appends the matches of the items of `field_prefix` among `tokens` (a contiguous run
+  // of the text's words), unsorted.
+  void match_tokens(const std::vector<Token>& tokens, const std::string& field_prefix,
+                    const std::string& lang, std::vector<Match>& out);
 
   Analyzer& analyzer_;
   StemmerCache& stemmers_;

@@ -1,16 +1,27 @@
 // Highlighting and snippets (core/snippet.h): what is marked is what the query matched, at
 // the right bytes; snippets keep to their length, cut between words and never inside a
 // UTF-8 sequence.
+#include <xapian.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analyzer.h"
+#include "body_map.h"
+#include "diagnostics.h"
 #include "document.h"
+#include "indexing.h"
 #include "query.h"
+#include "schema.h"
+#include "search.h"
 #include "snippet.h"
+#include "test_util.h"
 #include "utf8.h"
 
 namespace {
@@ -502,4 +513,464 @@ TEST_CASE("snippet: a second fragment prefers query words not shown yet", "[snip
   // the other gold.
   CHECK(highlighted(s) == Strings{"Gold", "gold", "medal"});
   CHECK_THAT(s.text, !Catch::Contains("opens"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bodies analysed only around their matches (core/body_map.h, Highlighter::find_in_body):
+// the same matches and snippets as analysing the whole body, at a cost bounded by the
+// matches.
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Up to `max_docs` articles of a corpus of ../shared/corpora (none when it is absent: the
+// caller warns and skips).
+std::vector<oly::Article> shared_articles(const std::string& file, std::size_t max_docs,
+                                          const std::string& lang = "") {
+  const fs::path path = fs::path(OLY_SOURCE_DIR) / ".." / "shared" / "corpora" / fs::path(file);
+  std::vector<oly::Article> out;
+  std::ifstream in(path);
+  std::string line;
+  while (out.size() < max_docs && std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line);
+    oly::Article a;
+    a.id = j.value("id", "");
+    a.title = j.value("title", "");
+    a.body = oly::repair_utf8(j.value("body", ""));
+    a.lang = lang;
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+bool same_tokens(const oly::Token& a, const oly::Token& b) {
+  return a.term == b.term && a.position == b.position && a.begin == b.begin && a.end == b.end &&
+         a.kind == b.kind;
+}
+
+// Tokenising the chunks of `map` one by one, as BodyText does, gives the whole text's
+// tokens. Returns the first difference ("" when none).
+std::string chunks_differ(oly::Analyzer& analyzer, std::string_view body,
+                          std::size_t chunk_tokens) {
+  std::vector<oly::Token> whole;
+  analyzer.tokenize(body, 7, whole);
+  const oly::BodyMap map = oly::make_body_map(body, whole, chunk_tokens);
+  oly::BodyText text(analyzer, body, map);
+  std::vector<oly::Token> pieces;
+  for (std::size_t c = 0; c < map.chunks(); ++c) {
+    const auto& t = text.chunk(c);
+    pieces.insert(pieces.end(), t.begin(), t.end());
+  }
+  for (std::size_t i = 0; i < std::min(whole.size(), pieces.size()); ++i) {
+    if (!same_tokens(whole[i], pieces[i])) {
+      return "token " + std::to_string(i) + ": whole '" + whole[i].term + "'@" +
+             std::to_string(whole[i].begin) + ", chunked '" + pieces[i].term + "'@" +
+             std::to_string(pieces[i].begin);
+    }
+  }
+  if (whole.size() != pieces.size()) {
+    return std::to_string(whole.size()) + " tokens whole, " + std::to_string(pieces.size()) +
+           " chunked";
+  }
+  return "";
+}
+
+bool same_matches(const std::vector<oly::Match>& a, const std::vector<oly::Match>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].begin != b[i].begin || a[i].end != b[i].end || a[i].item != b[i].item) return false;
+  }
+  return true;
+}
+
+// A glass index written directly with DocumentBuilder (stems to the synonym table, as the
+// indexer does).
+class TestIndex {
+ public:
+  TestIndex() : db_(dir_ / "db", Xapian::DB_CREATE_OR_OVERWRITE), builder_(analyzer_, stemmers_) {}
+  Xapian::docid add(const oly::Article& a) {
+    const Xapian::docid did = db_.add_document(builder_.build(a, oly::content_hash(a)));
+    for (const oly::StemPair& p : builder_.new_stem_pairs()) db_.add_synonym(p.key, p.term);
+    return did;
+  }
+  const Xapian::WritableDatabase& db() {
+    db_.commit();
+    return db_;
+  }
+
+ private:
+  oly::test::TempDir dir_{"snippet-db"};
+  Xapian::WritableDatabase db_;
+  oly::Analyzer analyzer_;
+  oly::StemmerCache stemmers_{"en"};
+  oly::DocumentBuilder builder_;
+};
+
+// The body map the index holds for document `did`, re-made with `chunk_tokens` words per
+// chunk (0: as stored), so that tests can put checkpoints between any two words.
+oly::BodyMap map_of(oly::Analyzer& analyzer, const Xapian::Database& db, Xapian::docid did,
+                    const std::string& body, std::size_t chunk_tokens) {
+  auto stored = oly::decode_body_map(db.get_document(did).get_value(oly::schema::kSlotBodyMap));
+  REQUIRE(stored.has_value());
+  REQUIRE(stored->body_size == body.size());
+  if (chunk_tokens == 0 || stored->chunks() == 0) return *stored;
+  std::vector<oly::Token> tokens;
+  analyzer.tokenize(body, stored->positions[0], tokens);
+  return oly::make_body_map(body, tokens, chunk_tokens);
+}
+
+// Matches and snippets of the chunked path against the whole-body reference, for one
+// document and query, with checkpoints every `chunk_tokens` words.
+void check_same_as_whole_body(Env& env, const Xapian::Database& db, Xapian::docid did,
+                              const oly::Article& a, const std::string& query,
+                              std::size_t chunk_tokens) {
+  INFO("article " << a.id << ", query " << query << ", chunk " << chunk_tokens);
+  const std::vector<oly::SnippetOptions> options{{1, 200}, {2, 60}, {3, 20}, {1, 1000}};
+  auto reference = env.highlighter(query);
+  const auto whole = reference.find(a.body, "", a.lang);
+  std::vector<oly::Snippet> whole_snippets;
+  for (const auto& o : options) whole_snippets.push_back(reference.snippet(a.body, whole, o));
+
+  auto chunked = env.highlighter(query);
+  oly::BodyText text(env.analyzer, a.body, map_of(env.analyzer, db, did, a.body, chunk_tokens));
+  const oly::BodyMatches found = chunked.find_in_body(db, did, text, a.lang, 1u << 30);
+  CHECK_FALSE(found.truncated);
+  CHECK(found.matches.size() == whole.size());
+  CHECK(same_matches(found.matches, whole));
+  for (std::size_t i = 0; i < options.size(); ++i) {
+    const oly::Snippet s = chunked.snippet(a.body, found.matches, options[i], text);
+    CHECK(s.text == whole_snippets[i].text);
+    CHECK(s.highlights == whole_snippets[i].highlights);
+  }
+  // Capped: exactly the first matches, flagged when there are more.
+  for (std::size_t cap : {1, 3}) {
+    oly::BodyText capped_text(env.analyzer, a.body, text.map());
+    const auto capped = chunked.find_in_body(db, did, capped_text, a.lang, cap);
+    CHECK(capped.truncated == (whole.size() > cap));
+    CHECK(same_matches(
+        capped.matches,
+        std::vector<oly::Match>(whole.begin(), whole.begin() + std::min(cap, whole.size()))));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("body map: chunks tokenise like the whole body", "[snippet][body_map]") {
+  oly::Analyzer analyzer;
+  // Texts where breaking from a checkpoint could differ from breaking from the start:
+  // marks, joiners and non-breaking spaces after a space, flags, numbers with points,
+  // CJK runs cut by 。 and 、 (and by fullwidth punctuation, which joins numbers), Thai.
+  const std::vector<std::string> tricky{
+      "a \u0301b c \u0301 d",
+      "x \u200Dy z\u200D w \u2060v",
+      "\U0001F1EB\U0001F1F7 \U0001F1E9\U0001F1EA\U0001F1EB\U0001F1F7 flags "
+      "\U0001F468\u200D\U0001F469",
+      "3 .14 and 3. 14 and 3.14 1,000 ,5 a.b. U.S.A. e.g. x",
+      "東京。大阪、京都。日本オリンピック。　東京、 大阪 1，000 ２０２１年。",
+      "ภาษาไทย ภาษาไทยง่าย นะครับ ภาษา",
+      "can't  won't\t\tshan't\r\nyes \f no \v maybe l'équipe d’Angèle",
+      "word\u00A0word\u202Fword\u3000word tab\tword\r\nline\n\nparagraph",
+      "Straße ÆSIR Øre ǅemal İstanbul ﬁnal Ⅻ ㍿ ｶﾀｶﾅ",
+      "'quoted' \"double\" (paren) [bracket] -dash- _under_ #hash @at",
+      "עברית \"ה\"א מ'ש ع ربي",
+      std::string("bad \xFF\xFE bytes \xC3 end"),
+  };
+  for (const std::string& t : tricky) {
+    INFO("text: " << t);
+    for (std::size_t k : {1, 2, 3}) CHECK(chunks_differ(analyzer, t, k).empty());
+  }
+
+  // Real articles in English and Japanese (and 20 Newsgroups' control characters).
+  struct Corpus {
+    const char* file;
+    std::size_t docs;
+  };
+  const std::vector<Corpus> corpora{{"olympic-news/olympic-news.jsonl", 1000},
+                                    {"olympic-wikipedia/olympic-wikipedia.jsonl", 1000},
+                                    {"wikinews-ja/wikinews-ja.jsonl", 600},
+                                    {"general-news/part-001.jsonl", 1500}};
+  std::size_t checked = 0;
+  for (const Corpus& c : corpora) {
+    for (const oly::Article& a : shared_articles(c.file, c.docs)) {
+      INFO(c.file << ": " << a.id);
+      for (std::size_t k : {1, 5}) CHECK(chunks_differ(analyzer, a.body, k) == "");
+      ++checked;
+    }
+  }
+  if (checked == 0) WARN("../shared/corpora absent: real articles not checked");
+}
+
+// Random texts from the pieces that word-break rules treat specially, with checkpoints
+// wherever the rule allows them.
+TEST_CASE("body map: chunks of random texts tokenise like the whole", "[snippet][body_map]") {
+  oly::Analyzer analyzer;
+  const std::vector<std::string> pieces{
+      "a",          "Zé",         "1",  ".",    ",",    "'",      "\u2019",
+      " ",          "  ",         "\n", "\r\n", "\t",   "\u0301", "\u200D",
+      "\u00A0",     "\u3000",     "東", "京",   "オ",   "リン",   "ピック",
+      "すもも",     "。",         "、", "ー",   "ภาษา", "ไทย",    "\U0001F1EB",
+      "\U0001F1F7", "\U0001F468", "-",  "_",    "@",    "\xFF",   "\xE3\x80"};
+  uint64_t seed = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {  // xorshift: the same texts on every run
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  for (int n = 0; n < 3000; ++n) {
+    std::string text;
+    const std::size_t len = 1 + next() % 40;
+    for (std::size_t i = 0; i < len; ++i) text += pieces[next() % pieces.size()];
+    INFO("text: " << text);
+    for (std::size_t k : {1, 2}) CHECK(chunks_differ(analyzer, text, k) == "");
+  }
+}
+
+TEST_CASE("body map: encoding round trip, damaged values refused", "[snippet][body_map]") {
+  oly::Analyzer analyzer;
+  std::string body;
+  for (int i = 0; i < 500; ++i) body += "word" + std::to_string(i) + (i % 7 ? " " : ",\n");
+  const auto tokens = analyzer.tokenize(body);
+  const oly::BodyMap map = oly::make_body_map(body, tokens, 16);
+  CHECK(map.chunks() > 20);
+  const std::string value = oly::encode_body_map(map);
+  const auto back = oly::decode_body_map(value);
+  REQUIRE(back.has_value());
+  CHECK(back->body_size == body.size());
+  CHECK(back->bytes == map.bytes);
+  CHECK(back->positions == map.positions);
+  // Every checkpoint is the start of a word that follows whitespace.
+  for (std::size_t c = 1; c < map.chunks(); ++c) {
+    CHECK(oly::safe_checkpoint(body, map.bytes[c]));
+    CHECK(std::isspace(static_cast<unsigned char>(body[map.bytes[c] - 1])));
+  }
+  // No words: a map without chunks.
+  CHECK(oly::make_body_map("   ...  ", analyzer.tokenize("   ...  ")).chunks() == 0);
+
+  CHECK_FALSE(oly::decode_body_map(""));
+  CHECK_FALSE(oly::decode_body_map("x"));
+  for (std::size_t cut = 0; cut < value.size(); ++cut) {
+    INFO("cut at " << cut);
+    CHECK_FALSE(oly::decode_body_map(value.substr(0, cut)));
+  }
+  CHECK_FALSE(oly::decode_body_map(value + "x"));
+  std::string bad = value;
+  bad[0] = '\x07';  // another format
+  CHECK_FALSE(oly::decode_body_map(bad));
+  // A huge count is damage, not a reason to allocate.
+  std::string huge = value.substr(0, 1) + "\x10" + "\xFF\xFF\xFF\xFF\x0F";
+  CHECK_FALSE(oly::decode_body_map(huge));
+}
+
+TEST_CASE("snippet: a body analysed around its matches gives what the whole body gives",
+          "[snippet][body_map]") {
+  Env env;
+  TestIndex index;
+  std::vector<std::pair<Xapian::docid, oly::Article>> docs;
+  auto add = [&](oly::Article a) { docs.emplace_back(index.add(a), std::move(a)); };
+  // Hand-written bodies: phrases and NEAR across lines, repeated words, words of the title
+  // (indexed at title positions too), CJK, a match in the first and the last word.
+  const std::vector<std::string> bodies{
+      "Gold medal for Tom Cruise. Then Tom\n\n  Cruise won gold again; medals, medal, "
+      "medallist. The world junior record and a world record. Gold gold gold.",
+      "Chanteuse Angèle a chanté devant le château. Les médailles d'or, la médaille d'argent.",
+      "Bolt ran. One two three four five six seven eight nine ten eleven. A record for Bolt.",
+      "Gold opens the story. " + std::string(600, ' ') + "And gold closes it: gold",
+      "2021年の東京オリンピックは延期された。東京、大阪。オリンピック選手たちは笑顔で入場した。",
+  };
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    oly::Article a;
+    a.id = "fixture-" + std::to_string(i);
+    a.title = "Gold and the world record";
+    a.body = bodies[i];
+    a.lang = i == 1 ? "fr" : i == 4 ? "ja" : "en";
+    add(a);
+  }
+  for (auto& a : shared_articles("olympic-news/olympic-news.jsonl", 25)) add(a);
+  for (auto& a : shared_articles("olympic-wikipedia/olympic-wikipedia.jsonl", 12)) add(a);
+  const std::size_t english = docs.size();
+  for (auto& a : shared_articles("wikinews-ja/wikinews-ja.jsonl", 10, "ja")) add(a);
+  if (docs.size() == bodies.size()) WARN("../shared/corpora absent: only the fixtures checked");
+  const Xapian::Database& db = index.db();
+
+  const std::vector<std::string> latin{"gold",
+                                       "medals",
+                                       "\"tom cruise\"",
+                                       "\"world record\"~3",
+                                       "gold NEAR medal",
+                                       "olymp*",
+                                       "the",
+                                       "zebra",
+                                       "the olympic games",
+                                       "title:gold record",
+                                       "\"the games\" OR athletes",
+                                       "-the olympic",
+                                       "of NEAR/3 the NEAR/3 and",
+                                       "médaille",
+                                       "m*"};
+  const std::vector<std::string> cjk{"東京",           "オリンピック", "地震", "東京オリンピック",
+                                     "日本 NEAR 地震", "\"大阪\"",     "年"};
+  for (std::size_t d = 0; d < docs.size(); ++d) {
+    const auto& [did, a] = docs[d];
+    const bool japanese = d >= english || a.lang == "ja";
+    for (const std::string& q : japanese ? cjk : latin) {
+      for (std::size_t k : {0, 1, 5}) check_same_as_whole_body(env, db, did, a, q, k);
+    }
+  }
+}
+
+TEST_CASE("snippet: the work on a huge body is bounded by its matches", "[snippet][body_map]") {
+  Env env;
+  TestIndex index;
+  oly::Article a;
+  a.id = "huge";
+  a.title = "A long day";
+  a.lang = "en";
+  for (int i = 0; i < 40000; ++i) {
+    a.body += "Line " + std::to_string(i) + " of the filler talks about nothing in particular";
+    a.body += i % 1000 == 999 ? " but gold.\n" : ".\n";
+  }
+  a.body += "At the very end the zebra crossing appeared.";
+  const Xapian::docid did = index.add(a);
+  const Xapian::Database& db = index.db();
+  REQUIRE(a.body.size() > 2000000);
+
+  struct Case {
+    const char* query;
+    std::size_t cap;
+    std::size_t matches;  // expected number returned
+    bool truncated;
+    std::size_t max_bytes;  // analysed at most
+  };
+  const std::vector<Case> cases{
+      {"zebra", 1000, 1, false, 4000},
+      {"\"zebra crossing\"", 1000, 1, false, 4000},
+      // Its words are everywhere, the phrase nowhere: Xapian's positions rule it out.
+      {"\"filler zebra\"", 1000, 0, false, 0},
+      {"\"talks about\" NEAR zebra", 1000, 0, false, 0},
+      {"gold", 1000, 40, false, 40 * 4000},
+      // A word in every line: the first `cap` and a flag, not the whole body.
+      {"filler", 100, 100, true, 64000},
+      {"fill*", 100, 100, true, 64000},
+      {"\"of the filler\"", 1000, 1000, true, 400000},
+      // The word twice within 3 positions: never (once a line), and Xapian's positions
+      // tell, without analysing the lines; within 12: everywhere.
+      {"filler NEAR/3 filler", 1000, 0, false, 0},
+      {"filler NEAR/12 filler", 100, 100, true, 64000},
+  };
+  for (const Case& c : cases) {
+    INFO("query " << c.query);
+    auto h = env.highlighter(c.query);
+    oly::BodyText text(env.analyzer, a.body, map_of(env.analyzer, db, did, a.body, 0));
+    const oly::BodyMatches found = h.find_in_body(db, did, text, "en", c.cap);
+    CHECK(found.matches.size() == c.matches);
+    CHECK(found.truncated == c.truncated);
+    const oly::Snippet s = h.snippet(a.body, found.matches, {}, text);
+    check_well_formed(s);
+    CHECK(text.analysed_bytes() <= c.max_bytes + 2000);  // + the snippet's context
+    // The matches are the first ones of the whole body.
+    auto reference = env.highlighter(c.query);
+    const auto whole = reference.find(a.body, "", "en");
+    REQUIRE(whole.size() >= found.matches.size());
+    CHECK(same_matches(found.matches, std::vector<oly::Match>(
+                                          whole.begin(), whole.begin() + found.matches.size())));
+    CHECK(c.truncated == (whole.size() > found.matches.size()));
+  }
+
+  SECTION("past the analysis budget the search stops, flagged, with the matches before") {
+    auto h = env.highlighter("filler");
+    oly::BodyText text(env.analyzer, a.body, map_of(env.analyzer, db, did, a.body, 0));
+    const oly::BodyMatches found = h.find_in_body(db, did, text, "en", 1u << 30, 20000);
+    CHECK(found.truncated);
+    CHECK(text.analysed_bytes() <= 20000 + 16 * 1000);  // + the last run of chunks
+    REQUIRE(found.matches.size() > 100);
+    auto reference = env.highlighter("filler");
+    const auto whole = reference.find(a.body, "", "en");
+    CHECK(same_matches(found.matches, std::vector<oly::Match>(
+                                          whole.begin(), whole.begin() + found.matches.size())));
+  }
+}
+
+// The synonym table lists the words of a stem from articles of every language; in an
+// English article a German plural is not a form of the German singular.
+TEST_CASE("snippet: stems of other languages cost no analysis", "[snippet][body_map]") {
+  Env env;
+  TestIndex index;
+  oly::Article de;
+  de.id = "de";
+  de.lang = "de";
+  de.body = "Die Meisterschaft und die Meisterschaften.";
+  index.add(de);
+  oly::Article en;
+  en.id = "en";
+  en.lang = "en";
+  for (int i = 0; i < 10000; ++i)
+    en.body += "Line " + std::to_string(i) + " of the Meisterschaften.\n";
+  const Xapian::docid did = index.add(en);
+  const Xapian::Database& db = index.db();
+
+  const oly::Stemmer german("de");
+  oly::Highlighter h(
+      env.analyzer, env.stemmers,
+      oly::parse_query("meisterschaft", env.analyzer, {&env.stemmer, &german}).match_items());
+  oly::BodyText text(env.analyzer, en.body, map_of(env.analyzer, db, did, en.body, 0));
+  const oly::BodyMatches found = h.find_in_body(db, did, text, "en", 1000);
+  CHECK(found.matches.empty());
+  CHECK_FALSE(found.truncated);
+  CHECK(text.analysed_bytes() == 0);
+  CHECK(h.find(en.body, "", "en").empty());  // the whole-body reference agrees
+}
+
+TEST_CASE("searcher: matches are capped and flagged; an index without body maps still works",
+          "[snippet][body_map]") {
+  oly::test::TempDir dir("capped");
+  std::string body;
+  for (int i = 0; i < 3000; ++i) body += "Gold number " + std::to_string(i) + " went to a runner. ";
+  body += "A zebra at last.";
+  nlohmann::json j{{"id", "long"}, {"title", "Gold rush"}, {"body", body}};
+  oly::test::write_file(dir / "in.jsonl", j.dump() + "\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in.jsonl"};
+  io.threads = 1;
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).documents == 1);
+
+  auto search = [&](const std::string& q) {
+    oly::SearchOptions so;
+    so.index_dir = io.index_dir;
+    oly::Searcher searcher(so);
+    const oly::SearchResult r = searcher.search(q);
+    REQUIRE(r.hits.size() == 1);
+    return r.hits[0];
+  };
+  const oly::Hit gold = search("gold");
+  CHECK(gold.matches.size() == 1000);
+  CHECK(gold.matches_truncated);
+  CHECK(gold.matches.front().begin == 0);
+  CHECK(gold.title_highlights == std::vector<oly::ByteRange>{{0, 4}});
+  const oly::Hit zebra = search("zebra");
+  CHECK_FALSE(zebra.matches_truncated);
+  REQUIRE(zebra.matches.size() == 1);
+  CHECK(zebra.matches[0].begin == body.find("zebra"));
+  CHECK_THAT(zebra.snippet.text, Catch::EndsWith("A zebra at last."));
+
+  // Documents of an index made before body maps are analysed whole, with the same result.
+  {
+    Xapian::WritableDatabase db(io.index_dir);
+    Xapian::Document doc = db.get_document(1);
+    REQUIRE_FALSE(doc.get_value(oly::schema::kSlotBodyMap).empty());
+    doc.remove_value(oly::schema::kSlotBodyMap);
+    db.replace_document(1, doc);
+    db.commit();
+  }
+  for (const oly::Hit& before : {gold, zebra}) {
+    const oly::Hit after = search(before.matches.size() == 1 ? "zebra" : "gold");
+    CHECK(after.matches == before.matches);
+    CHECK(after.matches_truncated == before.matches_truncated);
+    CHECK(after.snippet.text == before.snippet.text);
+    CHECK(after.snippet.highlights == before.snippet.highlights);
+  }
 }
