@@ -3,13 +3,17 @@
 #include <unicode/uchar.h>
 #include <unicode/uvernum.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analyzer.h"
+#include "indexing.h"
 #include "inspect.h"
+#include "search.h"
+#include "test_util.h"
 #include "utf8.h"
 
 namespace {
@@ -79,6 +83,129 @@ const std::vector<Row>& rows() {
       {"a typographic apostrophe inside a name becomes ASCII", "O’Brien", {{"o'brien", 1, 0, 9}}},
       {"quotes around a word are not part of it", "'quoted'", {{"quoted", 1, 1, 7}}},
       {"possessive of an accented word", "café’s", {{"cafe", 1, 0, 9}}},
+      // Elided articles (French, Italian, Catalan) are dropped: the word after the
+      // apostrophe is the term, at the apostrophe's position, whatever the apostrophe.
+      {"French l' is dropped", "l'histoire", {{"histoire", 1, 2, 10}}},
+      {"French d' is dropped", "d'ouverture", {{"ouverture", 1, 2, 11}}},
+      {"an upper-case elision with a typographic apostrophe", "L’équipe", {{"equipe", 1, 4, 11}}},
+      {"an elision with a modifier letter apostrophe", "lʼhistoire", {{"histoire", 1, 3, 11}}},
+      {"an elision with a fullwidth apostrophe", "l＇histoire", {{"histoire", 1, 4, 12}}},
+      {"an elision with a left single quotation mark", "l‘histoire", {{"histoire", 1, 4, 12}}},
+      {"French qu' is dropped", "qu'il", {{"il", 1, 3, 5}}},
+      {"French jusqu', lorsqu', puisqu', quoiqu', presqu' are dropped",
+       "jusqu'à lorsqu'on puisqu'il quoiqu'elle presqu'île",
+       {{"a", 1, 6, 8},
+        {"on", 2, 16, 18},
+        {"il", 3, 26, 28},
+        {"elle", 4, 36, 40},
+        {"ile", 5, 48, 52}}},
+      {"French j' m' n' s' t' c' are dropped",
+       "j'ai m'appelle n'est s'il t'aime c'est",
+       {{"ai", 1, 2, 4},
+        {"appelle", 2, 7, 14},
+        {"est", 3, 17, 20},
+        {"il", 4, 23, 25},
+        {"aime", 5, 28, 32},
+        {"est", 6, 35, 38}}},
+      {"Italian articulated prepositions are dropped",
+       "dell'atletica all'Olimpiade dall'Italia nell'arena sull'acqua",
+       {{"atletica", 1, 5, 13},
+        {"olimpiade", 2, 18, 27},
+        {"italia", 3, 33, 39},
+        {"arena", 4, 45, 50},
+        {"acqua", 5, 56, 61}}},
+      {"Italian un' c' quest' quell' dagl' are dropped",
+       "un'atleta c'è quest'anno quell'uomo dagl'inizi",
+       {{"atleta", 1, 3, 9},
+        {"e", 2, 12, 14},
+        {"anno", 3, 21, 25},
+        {"uomo", 4, 32, 36},
+        {"inizi", 5, 42, 47}}},
+      {"Catalan l' d' s' are dropped",
+       "l'atleta d'or s'ha",
+       {{"atleta", 1, 2, 8}, {"or", 2, 11, 13}, {"ha", 3, 16, 18}}},
+      {"only the first elision is dropped; a French compound keeps its apostrophe",
+       "qu'aujourd'hui",
+       {{"aujourd'hui", 1, 3, 14}}},
+      {"English contractions and names are not elisions",
+       "don't O'Reilly rock'n'roll o'clock y'all ma'am can't",
+       {{"don't", 1, 0, 5},
+        {"o'reilly", 2, 6, 14},
+        {"rock'n'roll", 3, 15, 26},
+        {"o'clock", 4, 27, 34},
+        {"y'all", 5, 35, 40},
+        {"ma'am", 6, 41, 46},
+        {"can't", 7, 47, 52}}},
+      {"an informal English c'mon loses its c' like French c'est (language-neutral rule)",
+       "c'mon",
+       {{"mon", 1, 2, 5}}},
+      {"an apostrophe at the end of an elided form elides nothing",
+       "l' d'",
+       {{"l", 1, 0, 1}, {"d", 2, 3, 4}}},
+      {"an elision and a possessive in one word", "l'équipe's", {{"equipe", 1, 2, 11}}},
+      // Words glued by a full stop (a missing space after a sentence) are two words;
+      // numbers and one-letter abbreviations stay whole; domains become their parts.
+      {"a sentence glued by a full stop gives both words at consecutive positions",
+       "the closing ceremony.Japan finished",
+       {{"the", 1, 0, 3},
+        {"closing", 2, 4, 11},
+        {"ceremony", 3, 12, 20},
+        {"japan", 4, 21, 26},
+        {"finished", 5, 27, 35}}},
+      {"a lower-case glued sentence is cut the same way",
+       "ceremony.japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 9, 14}}},
+      {"a fullwidth full stop glues like an ASCII one",
+       "ceremony．Japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 11, 16}}},
+      {"a one dot leader glues like a full stop",
+       "ceremony\u2024Japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 11, 16}}},
+      {"a decimal number stays one token", "3.5 10.000", {{"3.5", 1, 0, 3}, {"10.000", 2, 4, 10}}},
+      {"one-letter abbreviations stay one token",
+       "U.S. e.g. i.e. a.m. U.S.A.",
+       {{"u.s", 1, 0, 3},
+        {"e.g", 2, 5, 8},
+        {"i.e", 3, 10, 13},
+        {"a.m", 4, 15, 18},
+        {"u.s.a", 5, 20, 25}}},
+      {"an abbreviation glued to a word gives both",
+       "U.S.Open",
+       {{"u.s", 1, 0, 3}, {"open", 2, 4, 8}}},
+      {"a longer abbreviation is cut into its parts", "Ph.D.", {{"ph", 1, 0, 2}, {"d", 2, 3, 4}}},
+      {"a domain name gives its parts",
+       "olympics.com www.paris2024.org",
+       {{"olympics", 1, 0, 8},
+        {"com", 2, 9, 12},
+        {"www", 3, 13, 16},
+        {"paris2024", 4, 17, 26},
+        {"org", 5, 27, 30}}},
+      {"a middle dot between words cuts them",
+       "Paris·Tokyo",
+       {{"paris", 1, 0, 5}, {"tokyo", 2, 7, 12}}},
+      {"a Catalan ela geminada (l·l) is one word",
+       "col·lecció PARAL·LEL",
+       {{"col·leccio", 1, 0, 12}, {"paral·lel", 2, 13, 23}}},
+      {"a narrow no-break space between letters cuts them",
+       "Paris\u202FTokyo",
+       {{"paris", 1, 0, 5}, {"tokyo", 2, 8, 13}}},
+      {"a narrow no-break space inside a number keeps it whole (NFKC makes it a space)",
+       "1\u202F000",
+       {{"1 000", 1, 0, 7}}},
+      // Mentions, hashtags, e-mail addresses and connectors: ICU counts @ as a letter and
+      // _ as a connector; both separate words.
+      {"a mention's @ is not part of the word",
+       "Great run by @usain",
+       {{"great", 1, 0, 5}, {"run", 2, 6, 9}, {"by", 3, 10, 12}, {"usain", 4, 14, 19}}},
+      {"a hashtag's # is not part of the word", "#paris2024", {{"paris2024", 1, 1, 10}}},
+      {"a fullwidth @ is not part of the word", "＠usain", {{"usain", 1, 3, 8}}},
+      {"an e-mail address gives its parts",
+       "usain.bolt@olympics.com",
+       {{"usain", 1, 0, 5}, {"bolt", 2, 6, 10}, {"olympics", 3, 11, 19}, {"com", 4, 20, 23}}},
+      {"an underscore separates words",
+       "@usain_bolt snake_case",
+       {{"usain", 1, 1, 6}, {"bolt", 2, 7, 11}, {"snake", 3, 12, 17}, {"case", 4, 18, 22}}},
+      {"a lone @ gives no token", "@ @@ _", {}},
       // Hyphens and separators.
       {"a hyphenated word gives two tokens at consecutive positions",
        "Mission-Impossible",
@@ -349,6 +476,87 @@ TEST_CASE("the analyzer identity names the ICU and Unicode versions", "[analyzer
   CHECK_THAT(id, Catch::Contains("unicode=" U_UNICODE_VERSION));
   CHECK_THAT(id, Catch::Contains("max_term=" + std::to_string(oly::kMaxTermBytes)));
   CHECK(id == oly::Analyzer::identity());  // stable
+  // Version 3 cuts glued words and drops elided articles: indexes of version 2 hold other
+  // terms for the same text and must be refused.
+  CHECK_THAT(id, Catch::StartsWith("analyzer=3 "));
+}
+
+namespace {
+
+// The body text of every match of `query` in the one-article index at `index`.
+std::vector<std::string> matched_text(const std::string& index, const std::string& query) {
+  oly::SearchOptions o;
+  o.index_dir = index;
+  oly::Searcher searcher(o);
+  const oly::SearchResult r = searcher.search(query);
+  std::vector<std::string> out;
+  for (const oly::Hit& h : r.hits) {
+    for (const oly::ByteRange& m : h.matches) {
+      out.push_back(h.article.body.substr(m.begin, m.end - m.begin));
+    }
+    // The snippet's highlights must point at the same words.
+    for (const oly::ByteRange& m : h.snippet.highlights) {
+      INFO("query: " << query << " snippet: " << h.snippet.text);
+      CHECK(std::find(out.begin(), out.end(), h.snippet.text.substr(m.begin, m.end - m.begin)) !=
+            out.end());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("glued, elided and mentioned words are found as typed and bare, at the right bytes",
+          "[analyzer][e2e]") {
+  oly::test::TempDir dir("analyzer-e2e");
+  oly::test::write_file(
+      dir / "in/a.jsonl",
+      R"({"id":"a","title":"Games","body":"Then the closing ceremony.Japan finished first. )"
+      R"(Great run by @usain at the U.S.Open, l'histoire of L’équipe and dell'atletica. )"
+      R"(See olympics.com or mail info@paris2024.org for #paris2024."})"
+      "\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in"};
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).added == 1);
+  using V = std::vector<std::string>;
+  // A phrase (a glued word searched as typed is one) matches as one span.
+  struct Probe {
+    const char* query;
+    V matches;
+  };
+  const Probe probes[] = {
+      {"japan", {"Japan"}},
+      {"ceremony", {"ceremony"}},
+      {"\"closing ceremony\"", {"closing ceremony"}},
+      {"ceremony.Japan", {"ceremony.Japan"}},
+      {"\"ceremony.japan finished\"", {"ceremony.Japan finished"}},
+      {"usain", {"usain"}},
+      {"@usain", {"usain"}},
+      {"histoire", {"histoire"}},
+      {"l'histoire", {"histoire"}},
+      {"equipe", {"équipe"}},
+      {"L’équipe", {"équipe"}},
+      {"atletica", {"atletica"}},
+      {"dell'atletica", {"atletica"}},
+      {"open", {"Open"}},
+      {"U.S.", {"U.S"}},
+      {"olympics.com", {"olympics.com"}},
+      {"olympics", {"olympics"}},
+      {"paris2024", {"paris2024", "paris2024"}},
+      {"#paris2024", {"paris2024", "paris2024"}},
+      {"info@paris2024.org", {"info@paris2024.org"}},
+  };
+  for (const Probe& p : probes) {
+    INFO("query: " << p.query);
+    V got = matched_text(dir / "index", p.query);
+    std::sort(got.begin(), got.end());
+    V want = p.matches;
+    std::sort(want.begin(), want.end());
+    CHECK(got == want);
+  }
 }
 
 TEST_CASE("write_analysis reports offsets in the repaired text", "[analyzer][inspect]") {
