@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "language.h"
 #include "schema.h"
 
 namespace oly {
@@ -425,8 +426,10 @@ class Parser {
       case schema::FieldKind::kRaw: {
         QueryNode n;
         n.kind = Kind::kFilter;
-        const std::string value =
-            f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
+        std::string value = f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
+        // lang:fr-CA, lang:French and lang:fra are the articles' `fr` (core/language.h).
+        if (f->prefix == schema::kPrefixLang)
+          value = analyzer_.fold(normalize_language(t.text).code);
         if (value.empty())
           throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
         n.filter_term = std::string(f->prefix) + value;

@@ -12,6 +12,7 @@
 #include "diagnostics.h"
 #include "indexing.h"
 #include "inspect.h"
+#include "language.h"
 
 int main(int argc, char** argv) {
   oly::IndexOptions opt;
@@ -28,7 +29,8 @@ int main(int argc, char** argv) {
                  "Files or directories to index; - reads JSON Lines from stdin");
   app.add_option("-l,--language", opt.language,
                  "Default stemming language for articles without one (ISO 639-1 or Xapian name)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_flag("--prune", opt.prune,
                "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");

@@ -10,6 +10,7 @@
 
 #include "diagnostics.h"
 #include "identity.h"
+#include "language.h"
 #include "search_command.h"
 
 namespace {
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
   app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
   app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
   app.add_option("-l,--language", cmd.search.language,
-                 "Stem query words in this language only (default: every language in the index)");
+                 "Stem query words in this language only (default: every language in the index)")
+      ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_option("--snippets", cmd.search.snippet.fragments, "Snippet fragments per hit")
       ->capture_default_str()
       ->check(CLI::Range(0, 20));

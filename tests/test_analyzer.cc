@@ -13,6 +13,7 @@
 #include "indexing.h"
 #include "inspect.h"
 #include "search.h"
+#include "searcher_test_util.h"
 #include "test_util.h"
 #include "utf8.h"
 
@@ -623,4 +624,69 @@ TEST_CASE("utf8_floor never cuts inside a character", "[utf8]") {
   CHECK(oly::utf8_floor(s, 9) == 6);
   CHECK(oly::utf8_floor(s, 10) == 10);
   CHECK(oly::utf8_floor(s, 100) == 10);
+}
+
+TEST_CASE("an article tagged fr-CA is stemmed as French and found by every form of lang:fr",
+          "[analyzer][e2e][language]") {
+  oly::test::TempDir dir("analyzer-lang");
+  // No other French article: before tags were normalised, `fr-CA` had no stemmer and
+  // `champion` found this article only when some other article shared the word.
+  oly::test::write_file(
+      dir / "in/a.jsonl",
+      "{\"id\":\"ca\",\"body\":\"Les championnes olympiques\",\"lang\":\"fr-CA\"}\n"
+      "{\"id\":\"en\",\"body\":\"The swimmers\"}\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in"};
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).added == 2);
+  CHECK(diag.warnings() == 0);
+  oly::SearchOptions o;
+  o.index_dir = io.index_dir;
+  oly::Searcher searcher(o);
+  const auto ids = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const oly::Hit& h : searcher.search(q).hits) out.push_back(h.article.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(ids("championne") == V{"ca"});
+  for (const char* filter : {"lang:fr", "lang:fr-CA", "lang:FR_ca", "lang:French", "lang:fra"}) {
+    INFO("filter: " << filter);
+    CHECK(ids(filter) == V{"ca"});
+  }
+  CHECK(ids("lang:de").empty());
+}
+
+TEST_CASE("indexer -l and searcher -l take any form of a language tag and refuse unknown ones",
+          "[analyzer][language][cli]") {
+  using oly::search_test::CommandResult;
+  using oly::search_test::run_command;
+  using oly::search_test::run_searcher;
+  using oly::search_test::shell_quote;
+  oly::test::TempDir dir("analyzer-lang-cli");
+  oly::test::write_file(dir / "a.jsonl", "{\"id\":\"a\",\"body\":\"Les championnes\"}\n");
+  const std::string ix = dir / "index";
+  const auto index_with = [&](const std::string& lang) {
+    return run_command(shell_quote(OLY_INDEXER) + " -q -l " + shell_quote(lang) + " -d " +
+                       shell_quote(ix) + " " + shell_quote(dir / "a.jsonl"));
+  };
+  CommandResult r = index_with("fr_CA");
+  INFO("indexer stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  // The index records `fr`, so another spelling of French is the same default language.
+  r = index_with("French");
+  CHECK(r.code == 0);
+  r = index_with("klingon");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("unknown language 'klingon'"));
+
+  r = run_searcher(ix, {"-l", "fre", "--ids", "championne"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "a\n");
+  r = run_searcher(ix, {"-l", "xx", "championne"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("unknown language 'xx'"));
 }
