@@ -97,12 +97,9 @@ std::string article_language(std::string_view value, std::string_view path, std:
 std::string normalize_language_option(std::string& tag) {
   if (tag.empty() || tag == "none") return "";
   const Language l = normalize_language(tag);
-  if (l.status != LanguageStatus::kSupported) {
-    return "unknown language '" + tag +
-           "' (expected a language tag such as en, fr-CA, deu or the English name of a "
-           "language with a stemmer)";
-  }
-  tag = l.code;
+  // Anything else stays as typed, so that the stemmer check of the indexer or searcher
+  // names it in its error ("no stemmer for language 'pl_PL'").
+  if (l.status == LanguageStatus::kSupported) tag = l.code;
   return "";
 }
 

@@ -34,8 +34,9 @@ Language normalize_language(std::string_view tag);
 std::string article_language(std::string_view value, std::string_view path, std::size_t line,
                              Diagnostics& diag);
 
-// For -l/--language flags: replaces `tag` by its code and returns "", or returns an error
-// message when the tag is not a supported language. "" and "none" are left as they are.
+// For -l/--language flags (a CLI11 transform, hence the std::string result, always ""):
+// replaces a supported `tag` by its code. Other tags, "" and "none" are left as they are
+// for the stemmer check that follows (Stemmer::known), which refuses unknown ones.
 std::string normalize_language_option(std::string& tag);
 
 }  // namespace oly
