@@ -167,10 +167,10 @@ void cut_word(std::string_view text, uint32_t begin, uint32_t end,
   const std::size_t first = out.size();
   uint32_t piece_begin = begin;
   uint32_t letters = 0;       // code points in the current piece
-  bool after_stop = false;    // the current piece follows a full stop cut
+  uint32_t stop = ~0u;        // the full stop before the current piece, if a full stop cut it
   UChar32 prev = U_SENTINEL;  // the previous code point of the word
   const auto close = [&](uint32_t piece_end) {
-    if (piece_end > piece_begin) out.push_back({piece_begin, piece_end, letters == 1, after_stop});
+    if (piece_end > piece_begin) out.push_back({piece_begin, piece_end, stop, letters == 1});
   };
   for (uint32_t i = begin; i < end;) {
     const uint32_t at = i;
@@ -198,7 +198,7 @@ void cut_word(std::string_view text, uint32_t begin, uint32_t end,
     close(at);
     piece_begin = i;
     letters = 0;
-    after_stop = cut == Cut::kBetweenLetters && c != 0x202F;
+    stop = cut == Cut::kBetweenLetters && c != 0x202F ? at : ~0u;
     prev = c;
   }
   close(end);
@@ -206,7 +206,8 @@ void cut_word(std::string_view text, uint32_t begin, uint32_t end,
   std::size_t kept = first;
   for (std::size_t i = first; i < out.size(); ++i) {
     const detail::WordPiece p = out[i];
-    if (kept > first && p.single && p.after_stop && out[kept - 1].single) {
+    // Only across one full stop right after the previous piece: `B@.B` is no abbreviation.
+    if (kept > first && p.single && out[kept - 1].single && p.stop == out[kept - 1].end) {
       out[kept - 1].end = p.end;  // still `single`, so the run can grow
       continue;
     }

@@ -37,8 +37,8 @@ namespace detail {
 struct WordPiece {
   uint32_t begin;
   uint32_t end;
-  bool single;      // one code point: part of an abbreviation when between full stops
-  bool after_stop;  // cut off the previous piece at a full stop
+  uint32_t stop;  // byte offset of the full stop cutting it from the text before, or ~0u
+  bool single;    // one code point: part of an abbreviation when between full stops
 };
 }  // namespace detail
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -207,6 +208,9 @@ const std::vector<Row>& rows() {
        "@usain_bolt snake_case",
        {{"usain", 1, 1, 6}, {"bolt", 2, 7, 11}, {"snake", 3, 12, 17}, {"case", 4, 18, 22}}},
       {"a lone @ gives no token", "@ @@ _", {}},
+      {"one-letter pieces around an @ are no abbreviation",
+       "B@.B x_y.z",
+       {{"b", 1, 0, 1}, {"b", 2, 3, 4}, {"x", 3, 5, 6}, {"y.z", 4, 7, 10}}},
       // Hyphens and separators.
       {"a hyphenated word gives two tokens at consecutive positions",
        "Mission-Impossible",
@@ -689,4 +693,63 @@ TEST_CASE("indexer -l and searcher -l take any form of a language tag and refuse
   r = run_searcher(ix, {"-l", "xx", "championne"});
   CHECK(r.code == 2);
   CHECK_THAT(r.err, Catch::Contains("no stemmer for language 'xx'"));
+}
+
+TEST_CASE("cut words keep the analyzer's invariants on random glue", "[analyzer]") {
+  // Letters, digits and every character the cutting rules look at, in random order: the
+  // pieces must stay inside their word, in order, at consecutive positions, and fold back
+  // to their terms; no term keeps an @ or an underscore, nor a full stop between words of
+  // two or more letters.
+  const std::vector<std::string> parts = {
+      "a", "B", "é", "l", "L", "qu", "dell",   "x",      "7",  "42", ".", ".",  "@", "_",
+      "'", "’", "ʼ", "‘", "·", "．", "\u202F", "\u2024", "＠", " ",  "-", "東", "ß", "ü"};
+  oly::Analyzer analyzer;
+  uint32_t seed = 12345;
+  const auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7FFF;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int n = 1 + static_cast<int>(next() % 12);
+    for (int i = 0; i < n; ++i) text += parts[next() % parts.size()];
+    INFO("text: '" << text << "'");
+    const auto tokens = analyzer.tokenize(text);
+    uint32_t prev_end = 0;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const oly::Token& t = tokens[i];
+      REQUIRE(t.begin < t.end);
+      REQUIRE(t.end <= text.size());
+      CHECK(t.begin >= prev_end);
+      prev_end = t.end;
+      CHECK(t.position == i + 1);
+      CHECK(analyzer.fold(std::string_view(text).substr(t.begin, t.end - t.begin)) == t.term);
+      CHECK(t.term.find_first_of("@_") == std::string::npos);
+      // Only one-letter abbreviations (U.S) and numbers (9.58) keep a full stop: split the
+      // token's own bytes at every form of full stop and look at the segments.
+      std::string source(text.substr(t.begin, t.end - t.begin));
+      for (const char* stop : {"．", "\u2024"}) {
+        for (std::size_t at; (at = source.find(stop)) != std::string::npos;)
+          source.replace(at, std::strlen(stop), ".");
+      }
+      if (source.find('.') == std::string::npos) continue;
+      bool digits_around = true, all_single = true;
+      std::size_t seg_begin = 0;
+      for (std::size_t j = 0; j <= source.size(); ++j) {
+        if (j < source.size() && source[j] != '.') continue;
+        if (j < source.size() && !(j > 0 && j + 1 < source.size() &&
+                                   isdigit(static_cast<unsigned char>(source[j - 1])) &&
+                                   isdigit(static_cast<unsigned char>(source[j + 1])))) {
+          digits_around = false;
+        }
+        std::size_t code_points = 0;
+        for (std::size_t k = seg_begin; k < j; ++k) {
+          if ((static_cast<unsigned char>(source[k]) & 0xC0) != 0x80) ++code_points;
+        }
+        if (code_points != 1) all_single = false;
+        seg_begin = j + 1;
+      }
+      CHECK((digits_around || all_single));
+    }
+  }
 }
