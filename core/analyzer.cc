@@ -6,6 +6,7 @@
 #include <unicode/uniset.h>
 #include <unicode/unistr.h>
 #include <unicode/utext.h>
+#include <unicode/utf8.h>
 #include <unicode/uvernum.h>
 
 #include <stdexcept>
@@ -47,6 +48,7 @@ const char16_t* latin_extra(UChar32 c) {
     case 0x0131:
       return u"i";  // dotless ı
     case 0x2019:    // ’ right single quotation mark
+    case 0x2018:    // ‘ left single quotation mark, often typed for an apostrophe
     case 0x02BC:    // ʼ modifier letter apostrophe
     case 0xFF07:
       return u"'";  // ＇ fullwidth apostrophe
@@ -57,6 +59,164 @@ const char16_t* latin_extra(UChar32 c) {
 
 void strip_possessive(std::string& term) {
   if (term.size() > 2 && term.compare(term.size() - 2, 2, "'s") == 0) term.resize(term.size() - 2);
+}
+
+// Characters inside an ICU word where our rules may cut it. UAX #29 keeps letter.letter,
+// letter'letter and letter_letter together, and ICU's rules count '@' as a letter (for
+// e-mail addresses), so `ceremony.Japan`, `l'histoire`, `@usain` and `usain_bolt` reach
+// us as one word each.
+enum class Cut : uint8_t {
+  kNone,
+  kAlways,          // '@', '_' and other connectors: never part of a searchable word
+  kBetweenLetters,  // '.', narrow no-break space: cut unless between digits (9.58, 1 000)
+  kMiddleDot,       // '·': cut, except Catalan l·l (col·lecció)
+  kApostrophe,      // ' ’ ʼ ＇ ‘: an elided article may end here (l'histoire)
+};
+
+Cut cut_class(UChar32 c) {
+  switch (c) {
+    case 0x0040:  // @
+    case 0xFF20:  // fullwidth @
+    case 0x005F:  // _ and the other connector punctuation (Word_Break=ExtendNumLet)
+    case 0x203F:
+    case 0x2040:
+    case 0x2054:
+    case 0xFE33:
+    case 0xFE34:
+    case 0xFE4D:
+    case 0xFE4E:
+    case 0xFE4F:
+    case 0xFF3F:
+      return Cut::kAlways;
+    case 0x002E:  // full stop, one dot leader, small and fullwidth full stop
+    case 0x2024:
+    case 0xFE52:
+    case 0xFF0E:
+    case 0x202F:  // narrow no-break space (ExtendNumLet; a French thousands separator)
+      return Cut::kBetweenLetters;
+    case 0x00B7:  // middle dot
+    case 0x0387:  // Greek ano teleia (a semicolon; NFC makes it a middle dot)
+      return Cut::kMiddleDot;
+    case 0x0027:
+    case 0x2019:
+    case 0x02BC:
+    case 0xFF07:
+    case 0x2018:
+      return Cut::kApostrophe;
+    default:
+      return Cut::kNone;
+  }
+}
+
+// Articles and prepositions that French, Italian and Catalan elide before a vowel
+// (l'histoire, dell'atletica, d'or). Language-neutral on purpose: a query has no
+// language, and no English word is one of these followed by an apostrophe and a word
+// (don't, o'clock, O'Reilly, rock'n'roll keep theirs). The price is a few English
+// informal forms such as c'mon, which index as "mon".
+bool is_elided_article(std::string_view lower) {
+  static constexpr std::string_view kForms[] = {
+      // French (and Catalan: l d m n s t)
+      "l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
+      // Italian
+      "v", "un", "gl", "all", "dall", "dell", "nell", "sull", "coll", "pell", "agl", "dagl", "degl",
+      "negl", "sugl", "quest", "quell", "nessun", "ciascun", "alcun"};
+  for (std::string_view f : kForms) {
+    if (f == lower) return true;
+  }
+  return false;
+}
+
+// Where the word [begin, end) of `text` starts once an elided article is dropped: after
+// its first apostrophe when what precedes it is one of the forms above.
+uint32_t skip_elision(std::string_view text, uint32_t begin, uint32_t end) {
+  constexpr uint32_t kLongestForm = 7;  // "ciascun"
+  std::string lower;
+  for (uint32_t i = begin; i < end && i - begin <= kLongestForm;) {
+    UChar32 c;
+    U8_NEXT(text.data(), i, end, c);
+    if (cut_class(c) == Cut::kApostrophe) {
+      return i < end && is_elided_article(lower) ? i : begin;
+    }
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    if (c < 'a' || c > 'z') return begin;  // every form is plain ASCII letters
+    lower.push_back(static_cast<char>(c));
+  }
+  return begin;
+}
+
+// True when the word may contain a character cut_class() cares about; most words are
+// plain ASCII letters and skip the code point walk.
+bool may_cut(std::string_view word) {
+  for (char ch : word) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b >= 0x80 || b == '.' || b == '\'' || b == '@' || b == '_') return true;
+  }
+  return false;
+}
+
+UChar32 lower_ascii(UChar32 c) {
+  return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+// Cuts the ICU word [begin, end) of `text` into the words a reader sees, appending them
+// to `out` (see Cut). Runs of one-letter pieces between full stops are abbreviations and
+// stay whole (U.S, e.g, a.m); a following longer piece is a word of its own (U.S.Open).
+// Then each piece loses an elided article.
+void cut_word(std::string_view text, uint32_t begin, uint32_t end,
+              std::vector<detail::WordPiece>& out) {
+  const std::size_t first = out.size();
+  uint32_t piece_begin = begin;
+  uint32_t letters = 0;       // code points in the current piece
+  uint32_t stop = ~0u;        // the full stop before the current piece, if a full stop cut it
+  UChar32 prev = U_SENTINEL;  // the previous code point of the word
+  const auto close = [&](uint32_t piece_end) {
+    if (piece_end > piece_begin) out.push_back({piece_begin, piece_end, stop, letters == 1});
+  };
+  for (uint32_t i = begin; i < end;) {
+    const uint32_t at = i;
+    UChar32 c;
+    U8_NEXT(text.data(), i, end, c);
+    const Cut cut = cut_class(c);
+    bool split = cut == Cut::kAlways;
+    if (cut == Cut::kBetweenLetters || cut == Cut::kMiddleDot) {
+      UChar32 next = U_SENTINEL;
+      if (i < end) {
+        uint32_t k = i;
+        U8_NEXT(text.data(), k, end, next);
+      }
+      // ICU joins letter.letter and digit.digit; only the latter is one word (9.58).
+      split = prev >= 0 && next >= 0 && !(u_isdigit(prev) && u_isdigit(next));
+      if (cut == Cut::kMiddleDot && lower_ascii(prev) == 'l' && lower_ascii(next) == 'l') {
+        split = false;  // Catalan ela geminada: col·lecció is one word
+      }
+    }
+    if (!split) {
+      ++letters;
+      prev = c;
+      continue;
+    }
+    close(at);
+    piece_begin = i;
+    letters = 0;
+    stop = cut == Cut::kBetweenLetters && c != 0x202F ? at : ~0u;
+    prev = c;
+  }
+  close(end);
+  // Merge runs of one-letter pieces cut at full stops back into their abbreviation.
+  std::size_t kept = first;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    const detail::WordPiece p = out[i];
+    // Only across one full stop right after the previous piece: `B@.B` is no abbreviation.
+    if (kept > first && p.single && out[kept - 1].single && p.stop == out[kept - 1].end) {
+      out[kept - 1].end = p.end;  // still `single`, so the run can grow
+      continue;
+    }
+    out[kept++] = p;
+  }
+  out.resize(kept);
+  for (std::size_t i = first; i < out.size(); ++i) {
+    out[i].begin = skip_elision(text, out[i].begin, out[i].end);
+  }
 }
 
 TokenKind kind_of(int32_t status) {
@@ -141,22 +301,38 @@ Xapian::termpos Analyzer::tokenize(std::string_view text, Xapian::termpos positi
        start = end, end = words_->next()) {
     const int32_t status = words_->getRuleStatus();
     if (status < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols, emoji
-    std::string term =
-        fold(text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start)));
-    if (term.empty()) continue;
-    if (term.size() > kMaxTermBytes) {
-      ++dropped_;
+    const auto b = static_cast<uint32_t>(start);
+    const auto e = static_cast<uint32_t>(end);
+    const TokenKind kind = kind_of(status);
+    if (!may_cut(text.substr(b, e - b))) {
+      position = emit(text, b, e, kind, position, out);
       continue;
     }
-    out.push_back(Token{std::move(term), position++, static_cast<uint32_t>(start),
-                        static_cast<uint32_t>(end), kind_of(status)});
+    pieces_.clear();
+    cut_word(text, b, e, pieces_);
+    for (const detail::WordPiece& p : pieces_) {
+      position = emit(text, p.begin, p.end, kind, position, out);
+    }
   }
   return position;
 }
 
+Xapian::termpos Analyzer::emit(std::string_view text, uint32_t begin, uint32_t end, TokenKind kind,
+                               Xapian::termpos position, std::vector<Token>& out) {
+  std::string term = fold(text.substr(begin, end - begin));
+  if (term.empty()) return position;
+  if (term.size() > kMaxTermBytes) {
+    ++dropped_;
+    return position;
+  }
+  out.push_back(Token{std::move(term), position, begin, end, kind});
+  return position + 1;
+}
+
 std::string Analyzer::identity() {
-  std::string id = "analyzer=2 icu=" U_ICU_VERSION " unicode=" U_UNICODE_VERSION
-                   " words=uax29+dictionaries fold=nfkc_cf+strip_marks+latin_extra"
+  std::string id = "analyzer=3 icu=" U_ICU_VERSION " unicode=" U_UNICODE_VERSION
+                   " words=uax29+dictionaries cut=stop+at+connector+middot abbrev=single"
+                   " elision=fr+it+ca fold=nfkc_cf+strip_marks+latin_extra+quote2018"
                    " possessive=strip max_term=";
   id += std::to_string(kMaxTermBytes);
   return id;

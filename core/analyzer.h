@@ -32,6 +32,16 @@ struct Token {
   TokenKind kind;
 };
 
+namespace detail {
+// Part of an ICU word that the analyzer treats as a word of its own (analyzer.cc, cut_word).
+struct WordPiece {
+  uint32_t begin;
+  uint32_t end;
+  uint32_t stop;  // byte offset of the full stop cutting it from the text before, or ~0u
+  bool single;    // one code point: part of an abbreviation when between full stops
+};
+}  // namespace detail
+
 // Folded terms longer than this are dropped: no real word is this long, and Xapian
 // refuses terms over 245 bytes including the prefix.
 inline constexpr std::size_t kMaxTermBytes = 120;
@@ -66,7 +76,13 @@ class Analyzer {
   static std::string identity();
 
  private:
+  // Folds text[begin, end) and appends it as a token at `position`; returns the next
+  // position (unchanged when the word is dropped).
+  Xapian::termpos emit(std::string_view text, uint32_t begin, uint32_t end, TokenKind kind,
+                       Xapian::termpos position, std::vector<Token>& out);
+
   std::unique_ptr<icu::BreakIterator> words_;
+  std::vector<detail::WordPiece> pieces_;  // reused by tokenize()
   UText* utext_ = nullptr;
   const icu::Normalizer2* nfkc_cf_ = nullptr;
   const icu::Normalizer2* nfd_ = nullptr;

@@ -14,7 +14,7 @@ struct Article {
   std::string source;
   std::string url;
   std::string body;
-  std::string lang;  // ISO 639-1 code or empty (index default)
+  std::string lang;  // normalised code (core/language.h), e.g. "fr"; empty: index default
   std::vector<std::string> tags;
 };
 

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "cjk.h"
+#include "language.h"
 #include "schema.h"
 #include "utf8.h"
 
@@ -567,8 +568,10 @@ class Parser {
         count_words(t, 1);
         QueryNode n;
         n.kind = Kind::kFilter;
-        const std::string value =
-            f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
+        std::string value = f->kind == schema::FieldKind::kRaw ? t.text : analyzer_.fold(t.text);
+        // lang:fr-CA, lang:French and lang:fra are the articles' `fr` (core/language.h).
+        if (f->prefix == schema::kPrefixLang)
+          value = analyzer_.fold(normalize_language(t.text).code);
         if (value.empty())
           throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
         if (f->kind == schema::FieldKind::kExact && t.type == Lex::kWord && value.back() == '*') {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "language.h"
 #include "utf8.h"
 
 namespace oly {
@@ -288,7 +289,7 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
         else if (key == "tags" || key == "tag")
           out.tags = split_tags(value);
         else if (key == "lang" || key == "language")
-          out.lang = lower(value);
+          out.lang = article_language(value, path, line_no, diag);
         else if (key == "id")
           out.id = std::string(value);
         else
@@ -367,7 +368,7 @@ std::string article_from_json(simdjson::dom::element root, Article& a, const std
       ok = string_field(v, key, a.body, error);
     else if (key == "lang" || key == "language") {
       ok = string_field(v, key, a.lang, error);
-      a.lang = lower(trim(a.lang));
+      if (ok) a.lang = article_language(a.lang, path, line_no, diag);
     } else if (key == "date") {
       std::string date;
       ok = string_field(v, key, date, error);

@@ -15,6 +15,7 @@
 #include "indexing.h"
 #include "inspect.h"
 #include "output.h"
+#include "language.h"
 
 namespace {
 
@@ -48,7 +49,8 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
                  "Files or directories to index; - reads JSON Lines from stdin");
   app.add_option("-l,--language", opt.language,
                  "Default stemming language for articles without one (ISO 639-1 or Xapian name)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_flag("--prune", opt.prune,
                "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "diagnostics.h"
 #include "output.h"
+#include "language.h"
 #include "search_command.h"
 
 namespace {
@@ -84,7 +85,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
   app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
   app.add_option("-l,--language", cmd.search.language,
-                 "Stem query words in this language only (default: every language in the index)");
+                 "Stem query words in this language only (default: every language in the index)")
+      ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_option("--snippets", f.snippets, "Snippet fragments per hit (0 to 20; 0: no snippet)")
       ->type_name("N")
       ->capture_default_str();

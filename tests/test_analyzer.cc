@@ -3,13 +3,19 @@
 #include <unicode/uchar.h>
 #include <unicode/uvernum.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "analyzer.h"
+#include "indexing.h"
 #include "inspect.h"
+#include "search.h"
+#include "searcher_test_util.h"
+#include "test_util.h"
 #include "utf8.h"
 
 namespace {
@@ -79,6 +85,132 @@ const std::vector<Row>& rows() {
       {"a typographic apostrophe inside a name becomes ASCII", "O’Brien", {{"o'brien", 1, 0, 9}}},
       {"quotes around a word are not part of it", "'quoted'", {{"quoted", 1, 1, 7}}},
       {"possessive of an accented word", "café’s", {{"cafe", 1, 0, 9}}},
+      // Elided articles (French, Italian, Catalan) are dropped: the word after the
+      // apostrophe is the term, at the apostrophe's position, whatever the apostrophe.
+      {"French l' is dropped", "l'histoire", {{"histoire", 1, 2, 10}}},
+      {"French d' is dropped", "d'ouverture", {{"ouverture", 1, 2, 11}}},
+      {"an upper-case elision with a typographic apostrophe", "L’équipe", {{"equipe", 1, 4, 11}}},
+      {"an elision with a modifier letter apostrophe", "lʼhistoire", {{"histoire", 1, 3, 11}}},
+      {"an elision with a fullwidth apostrophe", "l＇histoire", {{"histoire", 1, 4, 12}}},
+      {"an elision with a left single quotation mark", "l‘histoire", {{"histoire", 1, 4, 12}}},
+      {"French qu' is dropped", "qu'il", {{"il", 1, 3, 5}}},
+      {"French jusqu', lorsqu', puisqu', quoiqu', presqu' are dropped",
+       "jusqu'à lorsqu'on puisqu'il quoiqu'elle presqu'île",
+       {{"a", 1, 6, 8},
+        {"on", 2, 16, 18},
+        {"il", 3, 26, 28},
+        {"elle", 4, 36, 40},
+        {"ile", 5, 48, 52}}},
+      {"French j' m' n' s' t' c' are dropped",
+       "j'ai m'appelle n'est s'il t'aime c'est",
+       {{"ai", 1, 2, 4},
+        {"appelle", 2, 7, 14},
+        {"est", 3, 17, 20},
+        {"il", 4, 23, 25},
+        {"aime", 5, 28, 32},
+        {"est", 6, 35, 38}}},
+      {"Italian articulated prepositions are dropped",
+       "dell'atletica all'Olimpiade dall'Italia nell'arena sull'acqua",
+       {{"atletica", 1, 5, 13},
+        {"olimpiade", 2, 18, 27},
+        {"italia", 3, 33, 39},
+        {"arena", 4, 45, 50},
+        {"acqua", 5, 56, 61}}},
+      {"Italian un' c' quest' quell' dagl' are dropped",
+       "un'atleta c'è quest'anno quell'uomo dagl'inizi",
+       {{"atleta", 1, 3, 9},
+        {"e", 2, 12, 14},
+        {"anno", 3, 21, 25},
+        {"uomo", 4, 32, 36},
+        {"inizi", 5, 42, 47}}},
+      {"Catalan l' d' s' are dropped",
+       "l'atleta d'or s'ha",
+       {{"atleta", 1, 2, 8}, {"or", 2, 11, 13}, {"ha", 3, 16, 18}}},
+      {"only the first elision is dropped; a French compound keeps its apostrophe",
+       "qu'aujourd'hui",
+       {{"aujourd'hui", 1, 3, 14}}},
+      {"English contractions and names are not elisions",
+       "don't O'Reilly rock'n'roll o'clock y'all ma'am can't",
+       {{"don't", 1, 0, 5},
+        {"o'reilly", 2, 6, 14},
+        {"rock'n'roll", 3, 15, 26},
+        {"o'clock", 4, 27, 34},
+        {"y'all", 5, 35, 40},
+        {"ma'am", 6, 41, 46},
+        {"can't", 7, 47, 52}}},
+      {"an informal English c'mon loses its c' like French c'est (language-neutral rule)",
+       "c'mon",
+       {{"mon", 1, 2, 5}}},
+      {"an apostrophe at the end of an elided form elides nothing",
+       "l' d'",
+       {{"l", 1, 0, 1}, {"d", 2, 3, 4}}},
+      {"an elision and a possessive in one word", "l'équipe's", {{"equipe", 1, 2, 11}}},
+      // Words glued by a full stop (a missing space after a sentence) are two words;
+      // numbers and one-letter abbreviations stay whole; domains become their parts.
+      {"a sentence glued by a full stop gives both words at consecutive positions",
+       "the closing ceremony.Japan finished",
+       {{"the", 1, 0, 3},
+        {"closing", 2, 4, 11},
+        {"ceremony", 3, 12, 20},
+        {"japan", 4, 21, 26},
+        {"finished", 5, 27, 35}}},
+      {"a lower-case glued sentence is cut the same way",
+       "ceremony.japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 9, 14}}},
+      {"a fullwidth full stop glues like an ASCII one",
+       "ceremony．Japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 11, 16}}},
+      {"a one dot leader glues like a full stop",
+       "ceremony\u2024Japan",
+       {{"ceremony", 1, 0, 8}, {"japan", 2, 11, 16}}},
+      {"a decimal number stays one token", "3.5 10.000", {{"3.5", 1, 0, 3}, {"10.000", 2, 4, 10}}},
+      {"one-letter abbreviations stay one token",
+       "U.S. e.g. i.e. a.m. U.S.A.",
+       {{"u.s", 1, 0, 3},
+        {"e.g", 2, 5, 8},
+        {"i.e", 3, 10, 13},
+        {"a.m", 4, 15, 18},
+        {"u.s.a", 5, 20, 25}}},
+      {"an abbreviation glued to a word gives both",
+       "U.S.Open",
+       {{"u.s", 1, 0, 3}, {"open", 2, 4, 8}}},
+      {"a longer abbreviation is cut into its parts", "Ph.D.", {{"ph", 1, 0, 2}, {"d", 2, 3, 4}}},
+      {"a domain name gives its parts",
+       "olympics.com www.paris2024.org",
+       {{"olympics", 1, 0, 8},
+        {"com", 2, 9, 12},
+        {"www", 3, 13, 16},
+        {"paris2024", 4, 17, 26},
+        {"org", 5, 27, 30}}},
+      {"a middle dot between words cuts them",
+       "Paris·Tokyo",
+       {{"paris", 1, 0, 5}, {"tokyo", 2, 7, 12}}},
+      {"a Catalan ela geminada (l·l) is one word",
+       "col·lecció PARAL·LEL",
+       {{"col·leccio", 1, 0, 12}, {"paral·lel", 2, 13, 23}}},
+      {"a narrow no-break space between letters cuts them",
+       "Paris\u202FTokyo",
+       {{"paris", 1, 0, 5}, {"tokyo", 2, 8, 13}}},
+      {"a narrow no-break space inside a number keeps it whole (NFKC makes it a space)",
+       "1\u202F000",
+       {{"1 000", 1, 0, 7}}},
+      // Mentions, hashtags, e-mail addresses and connectors: ICU counts @ as a letter and
+      // _ as a connector; both separate words.
+      {"a mention's @ is not part of the word",
+       "Great run by @usain",
+       {{"great", 1, 0, 5}, {"run", 2, 6, 9}, {"by", 3, 10, 12}, {"usain", 4, 14, 19}}},
+      {"a hashtag's # is not part of the word", "#paris2024", {{"paris2024", 1, 1, 10}}},
+      {"a fullwidth @ is not part of the word", "＠usain", {{"usain", 1, 3, 8}}},
+      {"an e-mail address gives its parts",
+       "usain.bolt@olympics.com",
+       {{"usain", 1, 0, 5}, {"bolt", 2, 6, 10}, {"olympics", 3, 11, 19}, {"com", 4, 20, 23}}},
+      {"an underscore separates words",
+       "@usain_bolt snake_case",
+       {{"usain", 1, 1, 6}, {"bolt", 2, 7, 11}, {"snake", 3, 12, 17}, {"case", 4, 18, 22}}},
+      {"a lone @ gives no token", "@ @@ _", {}},
+      {"one-letter pieces around an @ are no abbreviation",
+       "B@.B x_y.z",
+       {{"b", 1, 0, 1}, {"b", 2, 3, 4}, {"x", 3, 5, 6}, {"y.z", 4, 7, 10}}},
       // Hyphens and separators.
       {"a hyphenated word gives two tokens at consecutive positions",
        "Mission-Impossible",
@@ -349,6 +481,87 @@ TEST_CASE("the analyzer identity names the ICU and Unicode versions", "[analyzer
   CHECK_THAT(id, Catch::Contains("unicode=" U_UNICODE_VERSION));
   CHECK_THAT(id, Catch::Contains("max_term=" + std::to_string(oly::kMaxTermBytes)));
   CHECK(id == oly::Analyzer::identity());  // stable
+  // Version 3 cuts glued words and drops elided articles: indexes of version 2 hold other
+  // terms for the same text and must be refused.
+  CHECK_THAT(id, Catch::StartsWith("analyzer=3 "));
+}
+
+namespace {
+
+// The body text of every match of `query` in the one-article index at `index`.
+std::vector<std::string> matched_text(const std::string& index, const std::string& query) {
+  oly::SearchOptions o;
+  o.index_dir = index;
+  oly::Searcher searcher(o);
+  const oly::SearchResult r = searcher.search(query);
+  std::vector<std::string> out;
+  for (const oly::Hit& h : r.hits) {
+    for (const oly::ByteRange& m : h.matches) {
+      out.push_back(h.article.body.substr(m.begin, m.end - m.begin));
+    }
+    // The snippet's highlights must point at the same words.
+    for (const oly::ByteRange& m : h.snippet.highlights) {
+      INFO("query: " << query << " snippet: " << h.snippet.text);
+      CHECK(std::find(out.begin(), out.end(), h.snippet.text.substr(m.begin, m.end - m.begin)) !=
+            out.end());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("glued, elided and mentioned words are found as typed and bare, at the right bytes",
+          "[analyzer][e2e]") {
+  oly::test::TempDir dir("analyzer-e2e");
+  oly::test::write_file(
+      dir / "in/a.jsonl",
+      R"({"id":"a","title":"Games","body":"Then the closing ceremony.Japan finished first. )"
+      R"(Great run by @usain at the U.S.Open, l'histoire of L’équipe and dell'atletica. )"
+      R"(See olympics.com or mail info@paris2024.org for #paris2024."})"
+      "\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in"};
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).added == 1);
+  using V = std::vector<std::string>;
+  // A phrase (a glued word searched as typed is one) matches as one span.
+  struct Probe {
+    const char* query;
+    V matches;
+  };
+  const Probe probes[] = {
+      {"japan", {"Japan"}},
+      {"ceremony", {"ceremony"}},
+      {"\"closing ceremony\"", {"closing ceremony"}},
+      {"ceremony.Japan", {"ceremony.Japan"}},
+      {"\"ceremony.japan finished\"", {"ceremony.Japan finished"}},
+      {"usain", {"usain"}},
+      {"@usain", {"usain"}},
+      {"histoire", {"histoire"}},
+      {"l'histoire", {"histoire"}},
+      {"equipe", {"équipe"}},
+      {"L’équipe", {"équipe"}},
+      {"atletica", {"atletica"}},
+      {"dell'atletica", {"atletica"}},
+      {"open", {"Open"}},
+      {"U.S.", {"U.S"}},
+      {"olympics.com", {"olympics.com"}},
+      {"olympics", {"olympics"}},
+      {"paris2024", {"paris2024", "paris2024"}},
+      {"#paris2024", {"paris2024", "paris2024"}},
+      {"info@paris2024.org", {"info@paris2024.org"}},
+  };
+  for (const Probe& p : probes) {
+    INFO("query: " << p.query);
+    V got = matched_text(dir / "index", p.query);
+    std::sort(got.begin(), got.end());
+    V want = p.matches;
+    std::sort(want.begin(), want.end());
+    CHECK(got == want);
+  }
 }
 
 TEST_CASE("write_analysis reports offsets in the repaired text", "[analyzer][inspect]") {
@@ -415,4 +628,128 @@ TEST_CASE("utf8_floor never cuts inside a character", "[utf8]") {
   CHECK(oly::utf8_floor(s, 9) == 6);
   CHECK(oly::utf8_floor(s, 10) == 10);
   CHECK(oly::utf8_floor(s, 100) == 10);
+}
+
+TEST_CASE("an article tagged fr-CA is stemmed as French and found by every form of lang:fr",
+          "[analyzer][e2e][language]") {
+  oly::test::TempDir dir("analyzer-lang");
+  // No other French article: before tags were normalised, `fr-CA` had no stemmer and
+  // `champion` found this article only when some other article shared the word.
+  oly::test::write_file(
+      dir / "in/a.jsonl",
+      "{\"id\":\"ca\",\"body\":\"Les championnes olympiques\",\"lang\":\"fr-CA\"}\n"
+      "{\"id\":\"en\",\"body\":\"The swimmers\"}\n");
+  oly::IndexOptions io;
+  io.index_dir = dir / "index";
+  io.inputs = {dir / "in"};
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  REQUIRE(oly::build_index(io, diag).added == 2);
+  CHECK(diag.warnings() == 0);
+  oly::SearchOptions o;
+  o.index_dir = io.index_dir;
+  oly::Searcher searcher(o);
+  const auto ids = [&](const std::string& q) {
+    std::vector<std::string> out;
+    for (const oly::Hit& h : searcher.search(q).hits) out.push_back(h.article.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(ids("championne") == V{"ca"});
+  for (const char* filter : {"lang:fr", "lang:fr-CA", "lang:FR_ca", "lang:French", "lang:fra"}) {
+    INFO("filter: " << filter);
+    CHECK(ids(filter) == V{"ca"});
+  }
+  CHECK(ids("lang:de").empty());
+}
+
+TEST_CASE("indexer -l and searcher -l take any form of a language tag and refuse unknown ones",
+          "[analyzer][language][cli]") {
+  using oly::search_test::CommandResult;
+  using oly::search_test::run_command;
+  using oly::search_test::run_searcher;
+  using oly::search_test::shell_quote;
+  oly::test::TempDir dir("analyzer-lang-cli");
+  oly::test::write_file(dir / "a.jsonl", "{\"id\":\"a\",\"body\":\"Les championnes\"}\n");
+  const std::string ix = dir / "index";
+  const auto index_with = [&](const std::string& lang) {
+    return run_command(shell_quote(OLY_INDEXER) + " -q -l " + shell_quote(lang) + " -d " +
+                       shell_quote(ix) + " " + shell_quote(dir / "a.jsonl"));
+  };
+  CommandResult r = index_with("fr_CA");
+  INFO("indexer stderr: " << r.err);
+  REQUIRE(r.code == 0);
+  // The index records `fr`, so another spelling of French is the same default language.
+  r = index_with("French");
+  CHECK(r.code == 0);
+  r = index_with("klingon");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("no stemmer for language 'klingon'"));
+
+  r = run_searcher(ix, {"-l", "fre", "--ids", "championne"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "a\n");
+  r = run_searcher(ix, {"-l", "xx", "championne"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("no stemmer for language 'xx'"));
+}
+
+TEST_CASE("cut words keep the analyzer's invariants on random glue", "[analyzer]") {
+  // Letters, digits and every character the cutting rules look at, in random order: the
+  // pieces must stay inside their word, in order, at consecutive positions, and fold back
+  // to their terms; no term keeps an @ or an underscore, nor a full stop between words of
+  // two or more letters.
+  const std::vector<std::string> parts = {
+      "a", "B", "é", "l", "L", "qu", "dell",   "x",      "7",  "42", ".", ".",  "@", "_",
+      "'", "’", "ʼ", "‘", "·", "．", "\u202F", "\u2024", "＠", " ",  "-", "東", "ß", "ü"};
+  oly::Analyzer analyzer;
+  uint32_t seed = 12345;
+  const auto next = [&] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7FFF;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const int n = 1 + static_cast<int>(next() % 12);
+    for (int i = 0; i < n; ++i) text += parts[next() % parts.size()];
+    INFO("text: '" << text << "'");
+    const auto tokens = analyzer.tokenize(text);
+    uint32_t prev_end = 0;
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const oly::Token& t = tokens[i];
+      REQUIRE(t.begin < t.end);
+      REQUIRE(t.end <= text.size());
+      CHECK(t.begin >= prev_end);
+      prev_end = t.end;
+      CHECK(t.position == i + 1);
+      CHECK(analyzer.fold(std::string_view(text).substr(t.begin, t.end - t.begin)) == t.term);
+      CHECK(t.term.find_first_of("@_") == std::string::npos);
+      // Only one-letter abbreviations (U.S) and numbers (9.58) keep a full stop: split the
+      // token's own bytes at every form of full stop and look at the segments.
+      std::string source(text.substr(t.begin, t.end - t.begin));
+      for (const char* stop : {"．", "\u2024"}) {
+        for (std::size_t at; (at = source.find(stop)) != std::string::npos;)
+          source.replace(at, std::strlen(stop), ".");
+      }
+      if (source.find('.') == std::string::npos) continue;
+      bool digits_around = true, all_single = true;
+      std::size_t seg_begin = 0;
+      for (std::size_t j = 0; j <= source.size(); ++j) {
+        if (j < source.size() && source[j] != '.') continue;
+        if (j < source.size() && !(j > 0 && j + 1 < source.size() &&
+                                   isdigit(static_cast<unsigned char>(source[j - 1])) &&
+                                   isdigit(static_cast<unsigned char>(source[j + 1])))) {
+          digits_around = false;
+        }
+        std::size_t code_points = 0;
+        for (std::size_t k = seg_begin; k < j; ++k) {
+          if ((static_cast<unsigned char>(source[k]) & 0xC0) != 0x80) ++code_points;
+        }
+        if (code_points != 1) all_single = false;
+        seg_begin = j + 1;
+      }
+      CHECK((digits_around || all_single));
+    }
+  }
 }

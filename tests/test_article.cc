@@ -1,9 +1,19 @@
-// oly::normalize_date, the stored record (to_record/from_record) and content hashes.
+// oly::normalize_date, the stored record (to_record/from_record), content hashes and the
+// normalisation of language tags (core/language.h).
+#include <xapian.h>
+
 #include <catch2/catch.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "analyzer.h"
 #include "article.h"
+#include "diagnostics.h"
+#include "language.h"
+#include "reader.h"
 
 namespace {
 
@@ -190,4 +200,150 @@ TEST_CASE("hash_hex is FNV-1a 64 with a field separator", "[article][hash]") {
   oly::Article a;
   a.id = "abc";
   CHECK(oly::hash_hex("abc") != oly::content_hash(a));
+}
+
+// ---------------------------------------------------------------- language tags
+
+namespace {
+
+using oly::LanguageStatus;
+
+struct LangRow {
+  const char* behaviour;
+  const char* tag;
+  const char* code;
+  LanguageStatus status;
+};
+
+const LangRow kLangRows[] = {
+    {"an ISO 639-1 code is kept", "fr", "fr", LanguageStatus::kSupported},
+    {"case does not matter", "FR", "fr", LanguageStatus::kSupported},
+    {"a region subtag is dropped", "fr-CA", "fr", LanguageStatus::kSupported},
+    {"an underscore is read as a hyphen", "fr_FR", "fr", LanguageStatus::kSupported},
+    {"a POSIX-style tag in any case", "EN_us", "en", LanguageStatus::kSupported},
+    {"blanks around the tag are ignored", " de-AT\t\r\n", "de", LanguageStatus::kSupported},
+    {"script, region and extensions are dropped", "zh-Hant-TW", "zh", LanguageStatus::kSupported},
+    {"a Unicode extension is dropped", "ja-JP-u-ca-japanese", "ja", LanguageStatus::kSupported},
+    {"a numeric region is dropped", "es-419", "es", LanguageStatus::kSupported},
+    {"an English language name", "French", "fr", LanguageStatus::kSupported},
+    {"an English language name in lower case", "german", "de", LanguageStatus::kSupported},
+    {"Xapian's name for Norwegian", "norwegian", "no", LanguageStatus::kSupported},
+    {"ISO 639-2/T code", "fra", "fr", LanguageStatus::kSupported},
+    {"ISO 639-2/B code", "fre", "fr", LanguageStatus::kSupported},
+    {"ISO 639-2/T code for German", "deu", "de", LanguageStatus::kSupported},
+    {"ISO 639-2/B code for German", "ger", "de", LanguageStatus::kSupported},
+    {"ISO 639-2 code for Japanese", "jpn", "ja", LanguageStatus::kSupported},
+    {"ISO 639-2/B code for Chinese", "chi", "zh", LanguageStatus::kSupported},
+    {"Korean has no stemmer but is supported", "kor", "ko", LanguageStatus::kSupported},
+    {"an old code is replaced by the current one", "in", "id", LanguageStatus::kSupported},
+    {"Norwegian Bokmål by its 639-2 code", "nob", "nb", LanguageStatus::kSupported},
+    {"Catalan", "ca-ES", "ca", LanguageStatus::kSupported},
+    {"a real language without a stemmer", "pl_PL", "pl", LanguageStatus::kNoStemmer},
+    {"Greek has no stemmer in Xapian 1.4", "ell", "el", LanguageStatus::kNoStemmer},
+    {"a well-formed but unassigned code", "xx", "xx", LanguageStatus::kUnknown},
+    {"a made-up name", "Klingonese", "klingonese", LanguageStatus::kUnknown},
+    {"not a tag at all", "fr--CA", "fr--ca", LanguageStatus::kUnknown},
+    {"digits are not a language", "123", "123", LanguageStatus::kUnknown},
+    {"a name in another language is not recognised", "Français", "français",
+     LanguageStatus::kUnknown},
+    {"undetermined is not a language", "und", "und", LanguageStatus::kUnknown},
+    {"an empty tag means the index default", "", "", LanguageStatus::kNone},
+    {"a blank tag means the index default", "  ", "", LanguageStatus::kNone},
+};
+
+}  // namespace
+
+TEST_CASE("normalize_language maps tags, codes and names to one code", "[article][language]") {
+  for (const LangRow& row : kLangRows) {
+    INFO("row: " << row.behaviour << " ('" << row.tag << "')");
+    const oly::Language l = oly::normalize_language(row.tag);
+    CHECK(l.code == row.code);
+    CHECK(static_cast<int>(l.status) == static_cast<int>(row.status));
+    // Normalising again changes nothing: the code is its own normal form.
+    CHECK(oly::normalize_language(l.code).code == l.code);
+  }
+}
+
+TEST_CASE("every language Xapian can stem is reachable by its English name",
+          "[article][language]") {
+  const std::string names = Xapian::Stem::get_available_languages();
+  std::size_t found = 0;
+  for (std::size_t b = 0; b < names.size();) {
+    std::size_t e = names.find(' ', b);
+    if (e == std::string::npos) e = names.size();
+    const std::string name = names.substr(b, e - b);
+    b = e + 1;
+    // Algorithm variants, not languages.
+    if (name == "earlyenglish" || name == "german2" || name == "kraaij_pohlmann" ||
+        name == "lovins" || name == "porter") {
+      continue;
+    }
+    INFO("Xapian stemmer: " << name);
+    const oly::Language l = oly::normalize_language(name);
+    CHECK(static_cast<int>(l.status) == static_cast<int>(LanguageStatus::kSupported));
+    CHECK(oly::Stemmer(l.code).enabled());
+    ++found;
+  }
+  CHECK(found >= 20);
+}
+
+TEST_CASE("article_language warns about tags it cannot stem, with path and line",
+          "[article][language]") {
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  CHECK(oly::article_language("fr-CA", "in.jsonl", 3, diag) == "fr");
+  CHECK(oly::article_language("French", "in.jsonl", 4, diag) == "fr");
+  CHECK(diag.warnings() == 0);
+  CHECK(oly::article_language("xx-YY", "in.jsonl", 5, diag) == "xx");
+  CHECK(oly::article_language("pl", "a.txt", 2, diag) == "pl");
+  CHECK(diag.warnings() == 2);
+  CHECK_THAT(log.str(), Catch::Contains("in.jsonl:5: warning: unknown language 'xx-YY'"));
+  CHECK_THAT(log.str(), Catch::Contains("a.txt:2: warning: no stemmer for language 'pl'"));
+}
+
+TEST_CASE("readers normalise the lang field and warn on unknown tags", "[article][language]") {
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  oly::Article a;
+  REQUIRE(oly::parse_text_article("Title: T\nLang: fr_FR\n\nbody", "h.txt", a, diag));
+  CHECK(a.lang == "fr");
+  oly::Article b;
+  REQUIRE(oly::parse_text_article("Title: T\nLanguage: Elvish\n\nbody", "e.txt", b, diag));
+  CHECK(b.lang == "elvish");
+  CHECK_THAT(log.str(), Catch::Contains("e.txt:2: warning: unknown language 'Elvish'"));
+  std::vector<std::string> langs;
+  oly::read_json_lines(
+      "{\"id\":\"1\",\"body\":\"x\",\"lang\":\"FR-ca\"}\n{\"id\":\"2\",\"body\":\"y\",\"lang\":"
+      "\"deu\"}\n{\"id\":\"3\",\"body\":\"z\",\"lang\":\"zz\"}\n",
+      "in.jsonl", diag, [&](oly::InputItem&& item) {
+        langs.push_back(item.article.lang);
+        return true;
+      });
+  CHECK(langs == std::vector<std::string>{"fr", "de", "zz"});
+  CHECK_THAT(log.str(), Catch::Contains("in.jsonl:3: warning: unknown language 'zz'"));
+  CHECK(diag.warnings() == 2);
+}
+
+TEST_CASE("-l/--language values are normalised or left for the stemmer check",
+          "[article][language]") {
+  for (const auto& [given, expected] :
+       std::vector<std::pair<std::string, std::string>>{{"fr-CA", "fr"},
+                                                        {"French", "fr"},
+                                                        {"deu", "de"},
+                                                        {"EN_gb", "en"},
+                                                        {"ja", "ja"},
+                                                        {"none", "none"},
+                                                        {"", ""}}) {
+    INFO("-l '" << given << "'");
+    std::string tag = given;
+    CHECK(oly::normalize_language_option(tag).empty());
+    CHECK(tag == expected);
+  }
+  for (const char* bad : {"klingon", "xx", "pl", "fr--CA"}) {
+    INFO("-l '" << bad << "'");
+    std::string tag = bad;
+    CHECK(oly::normalize_language_option(tag).empty());
+    CHECK(tag == bad);
+    CHECK_FALSE(oly::Stemmer::known(tag));
+  }
 }
