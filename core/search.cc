@@ -125,9 +125,7 @@ SearchResult Searcher::search(const std::string& query) {
 void Searcher::add_matches(Hit& h, const Xapian::Document& doc, Highlighter& hl) {
   const std::string& body = h.article.body;
   std::optional<BodyMap> map = decode_body_map(doc.get_value(schema::kSlotBodyMap));
-  // CJK character runs live in their own position space, which the map does not cover:
-  // such queries analyse the whole body (bounded by the same match cap).
-  if (map && map->body_size == body.size() && !hl.has_cjk_units("")) {
+  if (map && map->body_size == body.size()) {
     // Only the chunks around the matches are analysed (core/body_map.h).
     BodyText text(analyzer_, body, std::move(*map));
     const BodyMatches found = hl.find_in_body(db_, h.docid, text, h.article.lang, opt_.max_matches);

@@ -664,6 +664,16 @@ BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid 
                                       const std::string& lang, std::size_t max_matches,
                                       std::size_t max_bytes) {
   BodyMatches r;
+  if (has_cjk_units("")) {
+    // CJK character runs have positions in the character space (core/cjk.h), which the
+    // body map does not cover: the whole body is analysed, as find() does, with the cap.
+    r.matches = find(body.text(), "", lang);
+    if (r.matches.size() > max_matches) {
+      r.matches.resize(max_matches);
+      r.truncated = true;
+    }
+    return r;
+  }
   const BodyMap& map = body.map();
   if (map.chunks() == 0) return r;  // no words
   const Stemmer& stem = stemmers_.get(lang);

@@ -125,7 +125,7 @@ class Highlighter {
 
   // True when an item of `field_prefix` has a CJK character run (core/cjk.h). Such runs
   // are found by find() only: their positions are in the character space, which the body
-  // map does not cover, so find_in_body() cannot place them.
+  // map does not cover, so find_in_body() analyses the whole body for them.
   bool has_cjk_units(const std::string& field_prefix) const;
 
  private:

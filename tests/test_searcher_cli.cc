@@ -738,12 +738,13 @@ TEST_CASE("searcher: JSON escapes C1, DEL, U+2028 and bidi controls, exactly", "
   CHECK_THAT(r.out, Catch::Contains(R"(deletes\u007f, sends a C1 CSI \u009b31m, isolates )"
                                     R"(\u2066evil\u2069, breaks\u2028the line)"));
 
-  // Invalid UTF-8 in the query (from argv) never reaches the JSON: U+FFFD instead.
+  // Invalid UTF-8 in the query (from argv) is a query error with its column, never a
+  // guess; the message names the byte instead of echoing it.
   const CommandResult bad = run_searcher(terminal_index(), {"--json", "evil\xff"});
-  CHECK(bad.code == 0);
-  const auto parsed = json_lines(bad.out);  // parsing fails on invalid UTF-8
-  REQUIRE(parsed.size() == 2);
-  CHECK(parsed[1]["query"] == "evil\ufffd");
+  CHECK(bad.code == 2);
+  CHECK(bad.out.empty());
+  CHECK_THAT(bad.err, Catch::Contains("query:1:5: error: invalid UTF-8 (byte 0xFF)"));
+  CHECK(bad.err.find('\xff') == std::string::npos);
 }
 
 // Every other text path: --ids (with a warning, as the id is no longer exact), --explain,
