@@ -48,7 +48,7 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
   app.add_option("paths", opt.inputs,
                  "Files or directories to index; - reads JSON Lines from stdin");
   app.add_option("-l,--language", opt.language,
-                 "Default stemming language for articles without one (ISO 639-1 or Xapian name)")
+                 "Default stemming language for articles without one (a language tag or English name)")
       ->capture_default_str()
       ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_flag("--prune", opt.prune,
