@@ -354,7 +354,9 @@ bool Stemmer::known(const std::string& language) {
     Xapian::Stem s(language);
     return true;
   } catch (const Xapian::InvalidArgumentError&) {
-    return false;
+    // Languages indexed on purpose without stems (core/language.h lists them as supported;
+    // -l takes their normalised codes).
+    return language == "ja" || language == "zh" || language == "ko";
   }
 }
 

@@ -100,7 +100,8 @@ class Stemmer {
   std::string operator()(const Token& t) const;
   std::string operator()(const std::string& term) const;
 
-  // True when Xapian has a stemmer for `language` (or it is empty/"none").
+  // True when Xapian has a stemmer for `language` (or it is empty/"none"), or when it is
+  // a language indexed on purpose without stems (ja, zh, ko).
   static bool known(const std::string& language);
 
  private:

@@ -2,14 +2,18 @@
 
 #include <ostream>
 
+#include "output.h"
+
 namespace oly {
 
 void Diagnostics::print(std::string_view level, std::string_view path, std::size_t line,
                         std::string_view message) {
   if (before_print_) before_print_(before_print_arg_);
-  *out_ << path;
+  // Paths and messages quote input (file names, field values): shown, never obeyed by
+  // the terminal (core/output.h).
+  *out_ << terminal_safe(path);
   if (line > 0) *out_ << ':' << line;
-  *out_ << ": " << level << ": " << message << '\n';
+  *out_ << ": " << level << ": " << terminal_safe(message) << '\n';
   out_->flush();
 }
 

@@ -414,9 +414,17 @@ class Pipeline {
         pending_(threads),
         to_writer_(16) {
     for (unsigned i = 0; i < threads; ++i) inboxes_.push_back(std::make_unique<Channel<Batch>>(8));
-    for (unsigned i = 0; i < threads; ++i)
-      pool_.emplace_back([this, i] { guarded([&] { work(i); }); });
-    if (shard_paths_.empty()) writer_ = std::thread([this] { guarded([&] { write_updates(); }); });
+    try {
+      for (unsigned i = 0; i < threads; ++i)
+        pool_.emplace_back([this, i] { guarded([&] { work(i); }); });
+      if (shard_paths_.empty())
+        writer_ = std::thread([this] { guarded([&] { write_updates(); }); });
+    } catch (...) {
+      // No destructor runs for a half-built object: join the threads already started.
+      cancelled_ = true;
+      close_and_join();
+      throw;
+    }
   }
   ~Pipeline() {
     cancelled_ = true;

@@ -4,10 +4,12 @@
 #include <unicode/uloc.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "analyzer.h"
+#include "query.h"
 
 namespace oly {
 namespace {
@@ -56,6 +58,17 @@ std::string clean(std::string_view tag) {
   return s;
 }
 
+// Letters (any script: "français" is kept, to be found by lang:), digits and '-', at most
+// 35 bytes (a long BCP 47 tag with extensions); no controls, spaces or punctuation.
+bool plausible_tag(const std::string& s) {
+  if (s.size() > 35) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           (u >= 0x80 && !(u == 0xC2));  // UTF-8 letters, but not C1 controls (C2 80..9F)
+  });
+}
+
 }  // namespace
 
 Language normalize_language(std::string_view tag) {
@@ -68,7 +81,9 @@ Language normalize_language(std::string_view tag) {
   UErrorCode st = U_ZERO_ERROR;
   const icu::Locale parsed = icu::Locale::forLanguageTag(s, st);
   if (U_FAILURE(st) || parsed.isBogus() || *parsed.getLanguage() == '\0') {
-    return {s, LanguageStatus::kUnknown};
+    // Kept as written only when it could be a tag: anything else (control characters, a
+    // 300-byte value, which would not even fit in a term) is BCP 47's "undetermined".
+    return {plausible_tag(s) ? s : "und", LanguageStatus::kUnknown};
   }
   // Canonical form of the primary subtag: fra, fre -> fr; ger -> de; iw -> he.
   const icu::Locale canonical = icu::Locale::createCanonical(parsed.getLanguage());
@@ -84,12 +99,12 @@ std::string article_language(std::string_view value, std::string_view path, std:
   Language l = normalize_language(value);
   if (l.status == LanguageStatus::kNoStemmer) {
     diag.warning(path, line,
-                 "no stemmer for language '" + std::string(value) + "'; indexed as '" + l.code +
-                     "' without stems");
+                 "no stemmer for language '" + excerpt(value) + "'; indexed as '" +
+                     excerpt(l.code) + "' without stems");
   } else if (l.status == LanguageStatus::kUnknown) {
-    diag.warning(
-        path, line,
-        "unknown language '" + std::string(value) + "'; indexed as '" + l.code + "' without stems");
+    diag.warning(path, line,
+                 "unknown language '" + excerpt(value) + "'; indexed as '" + excerpt(l.code) +
+                     "' without stems");
   }
   return std::move(l.code);
 }

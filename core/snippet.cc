@@ -262,12 +262,6 @@ void Highlighter::match_tokens(const std::vector<Token>& tokens, const std::stri
   }
 }
 
-bool Highlighter::has_cjk_units(const std::string& field_prefix) const {
-  return std::any_of(items_.begin(), items_.end(), [&](const MatchItem& it) {
-    return !it.units.empty() && (it.prefix.empty() || it.prefix == field_prefix);
-  });
-}
-
 std::vector<ByteRange> Highlighter::ranges(const std::vector<Match>& matches) {
   std::vector<ByteRange> out;
   for (const Match& m : matches) {  // sorted by begin
@@ -660,11 +654,22 @@ constexpr std::size_t kMaxRunChunks = 16;
 
 }  // namespace
 
+bool Highlighter::holds_cjk_run(const Xapian::Database& db, Xapian::docid did) const {
+  for (const MatchItem& it : items_) {
+    if (it.units.empty() || !it.prefix.empty()) continue;
+    // The run's first unit in this body's character space: without it the run cannot be
+    // there, and the word items are found by the chunked path alone.
+    const std::string term = std::string(schema::kPrefixCjk) + it.units[0];
+    if (db.positionlist_begin(did, term) != db.positionlist_end(did, term)) return true;
+  }
+  return false;
+}
+
 BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid did, BodyText& body,
                                       const std::string& lang, std::size_t max_matches,
                                       std::size_t max_bytes) {
   BodyMatches r;
-  if (has_cjk_units("")) {
+  if (holds_cjk_run(db, did)) {
     // CJK character runs have positions in the character space (core/cjk.h), which the
     // body map does not cover: the whole body is analysed, as find() does, with the cap.
     r.matches = find(body.text(), "", lang);

@@ -123,10 +123,9 @@ class Highlighter {
   // Merged, sorted byte ranges of the matches (overlaps joined).
   static std::vector<ByteRange> ranges(const std::vector<Match>& matches);
 
-  // True when an item of `field_prefix` has a CJK character run (core/cjk.h). Such runs
-  // are found by find() only: their positions are in the character space, which the body
-  // map does not cover, so find_in_body() analyses the whole body for them.
-  bool has_cjk_units(const std::string& field_prefix) const;
+  // True when a body item's CJK run may be in document `did` (its first unit is there):
+  // find_in_body() then analyses the whole body, as the run's positions are not mapped.
+  bool holds_cjk_run(const Xapian::Database& db, Xapian::docid did) const;
 
  private:
   // Occurrences of item `item_no`'s CJK character run (core/cjk.h) in the text of find():

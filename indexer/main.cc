@@ -14,8 +14,8 @@
 #include "diagnostics.h"
 #include "indexing.h"
 #include "inspect.h"
-#include "output.h"
 #include "language.h"
+#include "output.h"
 
 namespace {
 
@@ -47,8 +47,9 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
                  "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
   app.add_option("paths", opt.inputs,
                  "Files or directories to index; - reads JSON Lines from stdin");
-  app.add_option("-l,--language", opt.language,
-                 "Default stemming language for articles without one (a language tag or English name)")
+  app.add_option(
+         "-l,--language", opt.language,
+         "Default stemming language for articles without one (a language tag or English name)")
       ->capture_default_str()
       ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_flag("--prune", opt.prune,
@@ -58,7 +59,8 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
                  "If another indexer holds the lock, wait up to SECONDS for it (0 to 1000000)")
       ->type_name("SECONDS");
   app.add_flag("--fail-fast", opt.fail_fast, "Stop at the first bad input (what was read is kept)");
-  app.add_option("-j,--threads", f.threads, "Worker threads, 0 to 64 (default 0: one per core)")
+  app.add_option("-j,--threads", f.threads,
+                 "Worker threads, 0 to 16 (default 0: one per core, at most 16)")
       ->type_name("N");
   app.add_option("--batch-size", f.batch_size, "Documents per commit (1 to 1000000)")
       ->type_name("N")
@@ -79,7 +81,7 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::IndexOptions& opt) {
   const auto extras = oly::cli::unknown_arguments(app.remaining());
   if (!extras.empty()) reject_extras(extras);
   opt.threads =
-      static_cast<unsigned>(oly::cli::parse_whole_number("-j/--threads", f.threads, 0, 64));
+      static_cast<unsigned>(oly::cli::parse_whole_number("-j/--threads", f.threads, 0, 16));
   opt.batch_size = oly::cli::parse_whole_number("--batch-size", f.batch_size, 1, 1000000);
   opt.wait_seconds = oly::cli::parse_real_number("--wait", f.wait, 0, 1000000);
   opt.progress = f.progress == "always" || (f.progress == "auto" && isatty(STDERR_FILENO));

@@ -301,6 +301,22 @@ TEST_CASE("article_language warns about tags it cannot stem, with path and line"
   CHECK_THAT(log.str(), Catch::Contains("a.txt:2: warning: no stemmer for language 'pl'"));
 }
 
+TEST_CASE("language warnings shorten and neutralise the tag they quote", "[article][language]") {
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  const std::string evil = "\x1b]0;pwned\x07" + std::string(100000, 'q');
+  oly::article_language(evil, "in\x1b[2J.jsonl", 7, diag);
+  CHECK(diag.warnings() == 1);
+  CHECK(log.str().find('\x1b') == std::string::npos);  // no escape reaches the terminal
+  CHECK(log.str().find('\x07') == std::string::npos);
+  CHECK(log.str().size() < 1000);  // not the 100 KB tag, twice
+  CHECK_THAT(log.str(), Catch::Contains(":7: warning: unknown language"));
+  // What cannot be a tag is stored as "und" (undetermined): it must fit in a term.
+  CHECK(oly::normalize_language(evil).code == "und");
+  CHECK(oly::normalize_language(std::string(300, 'x')).code == "und");
+  CHECK(oly::normalize_language("Elvish").code == "elvish");
+}
+
 TEST_CASE("readers normalise the lang field and warn on unknown tags", "[article][language]") {
   std::ostringstream log;
   oly::Diagnostics diag(log);

@@ -849,6 +849,8 @@ TEST_CASE("snippet: the work on a huge body is bounded by its matches", "[snippe
       // Its words are everywhere, the phrase nowhere: Xapian's positions rule it out.
       {"\"filler zebra\"", 1000, 0, false, 0},
       {"particular NEAR/3 zebra", 1000, 0, false, 0},
+      // A CJK run the body does not hold costs nothing: only the word is looked for.
+      {"東京 OR zebra", 1000, 1, false, 4000},
       {"gold", 1000, 40, false, 40 * 4000},
       // A word in every line: the first `cap` and a flag, not the whole body.
       {"filler", 100, 100, true, 64000},
