@@ -2,14 +2,19 @@
 
 #include <unistd.h>
 
+#include <xapian.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 
 #include <fmt/format.h>
 
+#include "diagnostics.h"
 #include "output.h"
 
 namespace oly::cli {
@@ -123,6 +128,22 @@ int StdoutSink::finish(std::string_view program, int code, std::ostream& err) {
   if (e == 0 || e == EPIPE) return code;
   err << program << ": write error: " << std::strerror(e) << '\n';
   return 2;
+}
+
+int run_main(std::string_view program, const std::function<int(std::ostream& out)>& body) {
+  std::signal(SIGPIPE, SIG_IGN);
+  StdoutSink out;
+  int code = 2;
+  try {
+    code = body(out.stream());
+  } catch (const FatalError& e) {
+    report(std::cerr, program, e.what());
+  } catch (const Xapian::Error& e) {
+    report(std::cerr, program, "error: " + e.get_description());
+  } catch (const std::exception& e) {
+    report(std::cerr, program, std::string("error: ") + e.what());
+  }
+  return out.finish(program, code, std::cerr);
 }
 
 }  // namespace oly::cli

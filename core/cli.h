@@ -2,6 +2,7 @@
 // flag values, the index directory rule, and a stdout that remembers why a write failed.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -76,5 +77,11 @@ class StdoutSink {
   Buf buf_;
   std::ostream stream_;
 };
+
+// What both mains do around their work: SIGPIPE ignored (a closed pipe then shows up as a
+// failed write, see StdoutSink), stdout through a StdoutSink handed to `body`, and the
+// errors that end a run (FatalError, Xapian::Error, any std::exception) reported as
+// "PROGRAM: error: ..." with exit 2. Returns the exit code for main().
+int run_main(std::string_view program, const std::function<int(std::ostream& out)>& body);
 
 }  // namespace oly::cli

@@ -6,7 +6,6 @@
 #include <xapian.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <iostream>
 #include <iterator>
 
@@ -128,23 +127,13 @@ int run(int argc, char** argv, std::ostream& out) {
   } catch (const oly::Interrupted& e) {
     oly::cli::report(std::cerr, "indexer", e.what());
     return 128 + e.signal();  // 130 (SIGINT), 143 (SIGTERM), as for a killed process
-  } catch (const oly::FatalError& e) {
-    oly::cli::report(std::cerr, "indexer", e.what());
-  } catch (const Xapian::Error& e) {
-    oly::cli::report(std::cerr, "indexer", "error: " + e.get_description());
-  } catch (const std::exception& e) {
-    oly::cli::report(std::cerr, "indexer", std::string("error: ") + e.what());
-  }
-  return 2;
+  }                           // other errors: oly::cli::run_main reports them, exit 2
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As in the searcher: `indexer --analyze ... | head` ends quietly on EPIPE, and any
-  // other error writing stdout (--analyze, --help, --version) is reported, exit 2.
-  std::signal(SIGPIPE, SIG_IGN);
-  oly::cli::StdoutSink out;
-  const int code = run(argc, argv, out.stream());
-  return out.finish("indexer", code, std::cerr);
+  // `indexer --analyze ... | head` ends quietly on EPIPE, and any other error writing
+  // stdout (--analyze, --help, --version) is reported, exit 2.
+  return oly::cli::run_main("indexer", [&](std::ostream& out) { return run(argc, argv, out); });
 }

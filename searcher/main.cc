@@ -5,14 +5,13 @@
 #include <xapian.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
 #include "diagnostics.h"
-#include "output.h"
 #include "language.h"
+#include "output.h"
 #include "search_command.h"
 
 namespace {
@@ -173,25 +172,14 @@ int run(int argc, char** argv, std::ostream& out) {
     return 2;
   }
 
-  try {
-    return oly::run_search_command(cmd, std::cin, out, std::cerr);
-  } catch (const oly::FatalError& e) {
-    oly::cli::report(std::cerr, "searcher", e.what());
-  } catch (const Xapian::Error& e) {
-    oly::cli::report(std::cerr, "searcher", "error: " + e.get_description());
-  } catch (const std::exception& e) {
-    oly::cli::report(std::cerr, "searcher", std::string("error: ") + e.what());
-  }
-  return 2;
+  // Index and other fatal errors: oly::cli::run_main reports them, exit 2.
+  return oly::run_search_command(cmd, std::cin, out, std::cerr);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // A closed pipe (searcher ... | head) shows up as a failed write (EPIPE), which ends the
-  // run quietly, instead of a signal; any other write error is reported (exit 2).
-  std::signal(SIGPIPE, SIG_IGN);
-  oly::cli::StdoutSink out;
-  const int code = run(argc, argv, out.stream());
-  return out.finish("searcher", code, std::cerr);
+  // A closed pipe (searcher ... | head) ends the run quietly; any other write error is
+  // reported (exit 2).
+  return oly::cli::run_main("searcher", [&](std::ostream& out) { return run(argc, argv, out); });
 }
