@@ -155,8 +155,8 @@ void print_text(std::ostream& out, const SearchResult& r, bool color, bool snipp
     }
   }
   if (!snippets && !r.hits.empty()) out << '\n';
-  const std::string total = r.lower_bound == r.upper_bound ? fmt::format("{}", r.estimated)
-                                                           : fmt::format("about {}", r.estimated);
+  const std::string total =
+      r.total_is_exact() ? fmt::format("{}", r.estimated) : fmt::format("about {}", r.estimated);
   // -n 0 or an --offset past the end shows no hit although some match: say so, rather
   // than "no matches".
   std::string line = !r.hits.empty() ? fmt::format("{}-{} of {} matches", r.hits.front().rank,
@@ -205,7 +205,7 @@ void print_json(std::ostream& out, const SearchResult& r, std::optional<std::siz
   s["query"] = r.query;
   s["understood"] = r.understood;
   s["estimated_total"] = r.estimated;
-  s["total_is_exact"] = r.lower_bound == r.upper_bound;
+  s["total_is_exact"] = r.total_is_exact();
   s["returned"] = r.hits.size();
   s["elapsed_ms"] = r.elapsed_ms;
   out << json_text(s) << '\n';

@@ -164,7 +164,6 @@ SearchResult Searcher::run(const std::string& query) {
   SearchResult r;
   r.query = query;
   r.understood = pq.describe();
-  r.ignored = pq.ignored;
   const Xapian::Query xq = pq.to_xapian(qo, &db_);
   r.xapian = xq.get_description();
 
@@ -196,7 +195,6 @@ SearchResult Searcher::run(const std::string& query) {
   r.lower_bound = mset.get_matches_lower_bound();
   r.upper_bound = mset.get_matches_upper_bound();
   r.estimated = std::clamp(mset.get_matches_estimated(), r.lower_bound, r.upper_bound);
-  r.total_is_exact = r.lower_bound == r.upper_bound;
 
   std::optional<Highlighter> hl;
   if (opt_.snippets) hl.emplace(analyzer_, *stemmers_, pq.match_items());

@@ -52,16 +52,15 @@ struct Hit {
 
 struct SearchResult {
   std::string query;
-  std::string understood;             // ParsedQuery::describe()
-  std::string xapian;                 // Xapian's own description of the query it ran
-  std::vector<IgnoredToken> ignored;  // query tokens with no searchable word, left out
+  std::string understood;  // ParsedQuery::describe()
+  std::string xapian;      // Xapian's own description of the query it ran
   std::vector<Hit> hits;
-  // The total number of matches: exact when lower_bound == upper_bound (total_is_exact),
-  // else Xapian's estimate, always within the bounds.
+  // The total number of matches: exact when Xapian's bounds meet (total_is_exact()), else
+  // Xapian's estimate, always within the bounds. Ignored query tokens are in `understood`.
   Xapian::doccount estimated = 0;
   Xapian::doccount lower_bound = 0;
   Xapian::doccount upper_bound = 0;
-  bool total_is_exact = false;
+  bool total_is_exact() const { return lower_bound == upper_bound; }
   double elapsed_ms = 0;
 };
 
