@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -491,10 +492,18 @@ TEST_CASE("crash: SIGINT or SIGTERM stops a run cleanly", "[crash][signal]") {
     REQUIRE(::pipe(fds) == 0);
     const std::string index = dir / "stdin/index";
     fs::create_directories(dir / "stdin");
+    // Ready once the workers have made their shards (the reading thread is then at or
+    // near its read of the empty pipe), plus half a second for it to block there. The
+    // index's own `.new-` scratch (made and renamed away before the lock is taken) is not
+    // a sign of readiness: a signal there is answered by "nothing was written".
+    std::optional<Clock::time_point> shards_seen;
     const Interrupted r = interrupt(
         oly::reliability::indexer_argv(index, {"-"}), SIGINT,
-        [&] { return !scratch_beside(index).empty() && fs::exists(index); }, dir / "err.txt",
-        fds[0]);
+        [&] {
+          if (!shards_seen && shards_exist(index)) shards_seen = Clock::now();
+          return shards_seen && Clock::now() - *shards_seen > std::chrono::milliseconds(500);
+        },
+        dir / "err.txt", fds[0]);
     ::close(fds[0]);
     ::close(fds[1]);
     INFO(r.err);
