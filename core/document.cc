@@ -54,11 +54,6 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
   const Stemmer& stem = stemmers_.get(a.lang);
   Xapian::termpos pos = 1;
   Xapian::termpos cjk_pos = schema::kCjkPositionBase;
-  new_pairs_.clear();
-  std::string seen_key = stem.language();
-  seen_key += '\0';
-  const std::size_t seen_prefix = seen_key.size();
-
   for (const schema::Field& f : schema::kFields) {
     switch (f.kind) {
       case FieldKind::kText:
@@ -71,31 +66,22 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
         const bool is_title = f.name == "title";
         const bool stemmed = f.kind == FieldKind::kText;
         for (const Token& t : tokens_) {
-          std::string term = with_prefix(f.prefix, t.term);
-          doc.add_posting(term, t.position);
+          doc.add_posting(with_prefix(f.prefix, t.term), t.position);
           // Title words also count as body-space words, with a higher wdf, so that an
           // unfielded query matches titles and ranks them first.
           if (is_title) doc.add_posting(t.term, t.position, schema::kTitleBoost);
           if (!stemmed || !stem.enabled() || t.kind != TokenKind::kLetter) continue;
-          // Stems are not terms of the document: a query word expands, through the
-          // synonym table, to every indexed word with its stem. That halves the postings
-          // Xapian has to write, and exact words keep their positions for phrases.
-          seen_key.resize(seen_prefix);
-          seen_key += term;
-          if (!stemmed_.insert(seen_key).second) continue;
-          std::string s = stem(t);
+          // Stems are terms of the document without positions (omega's layout): a query
+          // word matches every form through its stem, on any backend, remote included
+          // (the 1.4 remote backend has no synonym table). Title stems count in the body
+          // space too, like the title words.
+          const std::string s = stem(t);
           if (s.empty()) continue;
           std::string key(schema::kPrefixStem);
           key += f.prefix;
           key += s;
-          new_pairs_.push_back({std::move(key), std::move(term)});
-          if (is_title) {
-            seen_key.resize(seen_prefix);
-            seen_key += t.term;
-            if (stemmed_.insert(seen_key).second) {
-              new_pairs_.push_back({with_prefix(schema::kPrefixStem, s), t.term});
-            }
-          }
+          doc.add_term(key);
+          if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
         }
         const Xapian::termpos cjk_next = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
         if (f.name == "body") add_body_map(doc, text, tokens_);

@@ -5,7 +5,6 @@
 
 #include <map>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "analyzer.h"
@@ -27,13 +26,6 @@ class StemmerCache {
   std::map<std::string, Stemmer> cache_;
 };
 
-// A stem and one word that has it: the index's synonym table maps "Z" + field prefix +
-// stem to each prefixed word, and a query word expands to all words sharing its stem.
-struct StemPair {
-  std::string key;   // e.g. "Zrun", "ZSrun"
-  std::string term;  // e.g. "running", "Srunning"
-};
-
 class DocumentBuilder {
  public:
   DocumentBuilder(Analyzer& analyzer, StemmerCache& stemmers)
@@ -41,10 +33,6 @@ class DocumentBuilder {
 
   // `hash` is stored in schema::kSlotContentHash (see content_hash()).
   Xapian::Document build(const Article& a, const std::string& hash);
-
-  // Stem pairs first met by this builder in the last build(): the caller adds them to the
-  // index's synonym table. Each word is stemmed once per builder and language.
-  const std::vector<StemPair>& new_stem_pairs() const { return new_pairs_; }
 
  private:
   // The CJK character units of one field's tokens_ (see core/cjk.h); returns the next
@@ -54,10 +42,8 @@ class DocumentBuilder {
 
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
-  std::vector<Token> tokens_;                // reused between documents
-  std::vector<cjk::Unit> units_;             // reused between fields and documents
-  std::unordered_set<std::string> stemmed_;  // language + '\0' + prefixed word
-  std::vector<StemPair> new_pairs_;
+  std::vector<Token> tokens_;     // reused between documents
+  std::vector<cjk::Unit> units_;  // reused between fields and documents
 };
 
 }  // namespace oly

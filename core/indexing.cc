@@ -388,7 +388,6 @@ void sync_directory(const std::filesystem::path& dir) {
 struct Built {
   std::string id_term;
   Xapian::Document doc;
-  std::vector<StemPair> stem_pairs;
 };
 
 using Batch = std::vector<Job>;
@@ -526,10 +525,9 @@ void Pipeline::work(unsigned index) {
       std::string id_term = std::string(schema::kPrefixId) + job.article.id;
       Xapian::Document doc = builder.build(job.article, job.hash);
       if (!shard) {
-        out.push_back({std::move(id_term), std::move(doc), builder.new_stem_pairs()});
+        out.push_back({std::move(id_term), std::move(doc)});
         continue;
       }
-      for (const StemPair& p : builder.new_stem_pairs()) shard->add_synonym(p.key, p.term);
       // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
       if (in_shard.insert(job.article.id).second)
         shard->add_document(doc);
@@ -558,7 +556,6 @@ void Pipeline::write_updates() {
   while (to_writer_.pop(docs)) {
     if (halted()) continue;
     for (Built& b : docs) {
-      for (const StemPair& p : b.stem_pairs) db_.add_synonym(p.key, p.term);
       // replace_document on the unique id term keeps every run idempotent.
       db_.replace_document(b.id_term, b.doc);
       if (++pending >= o_.batch_size) {

@@ -835,36 +835,27 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
 
 namespace {
 
-Xapian::Query term_query(const QueryNode& n, const Xapian::Database* db) {
+Xapian::Query term_query(const QueryNode& n) {
   Xapian::Query exact(n.prefix + n.terms[0]);
   if (n.stems.empty()) return exact;
-  // Every word sharing a stem of the query word (in any language of the index), as one
-  // BM25 term; the exact word scores again on its own, so exact matches rank above
-  // stem-only ones. Xapian estimates the group's document frequency from its forms' (as
-  // for an OR), which overstates it when forms co-occur: a known approximation, small on
-  // real collections (tests/test_query.cc records it). OP_MAX, the alternative, uses each
-  // form's own frequency and lets a rare form outrank the exact word.
-  std::vector<std::string> words;
-  for (const auto& s : n.stems) {
-    const std::string key = std::string(schema::kPrefixStem) + n.prefix + s;
-    if (!db) {
-      words.push_back(key);
-      continue;
-    }
-    for (auto w = db->synonyms_begin(key); w != db->synonyms_end(key); ++w) {
-      if (std::find(words.begin(), words.end(), *w) == words.end()) words.push_back(*w);
-    }
-  }
-  if (words.empty()) return exact;
-  std::vector<Xapian::Query> parts(words.begin(), words.end());
-  Xapian::Query forms(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
-  // The word itself is usually one of its forms: then the forms alone decide what
-  // matches and the exact word only adds weight (AND_MAYBE), the same scores as an OR
-  // but without counting the word's documents twice in the estimated total.
-  const bool exact_is_a_form =
-      std::find(words.begin(), words.end(), n.prefix + n.terms[0]) != words.end();
-  return Xapian::Query(exact_is_a_form ? Xapian::Query::OP_AND_MAYBE : Xapian::Query::OP_OR, forms,
-                       exact);
+  // The word's stem in each query language is a term of every document holding a form of
+  // it ("Z" + field prefix + stem, no positions): one term when the query has one
+  // language, else OP_SYNONYM, so that the stems of several languages score as one BM25
+  // term. The exact word adds its own weight, so exact matches rank first.
+  //
+  // OR, not AND_MAYBE: the exact word is not always under one of these stems. A document
+  // of a language the query is not stemmed in (`--language xx`) has the stem of its own
+  // language, and a document of a language without a stemmer (ja, an unknown tag) has no
+  // stems at all; both must still match their exact word. The price is Xapian's estimate
+  // for large results: OR counts the documents holding both once per side (the bounds
+  // stay true, and the searcher counts the first 10,000 matches exactly; tests/
+  // test_query.cc records it).
+  std::vector<Xapian::Query> stems;
+  for (const auto& s : n.stems) stems.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
+  Xapian::Query forms = stems.size() == 1
+                            ? stems[0]
+                            : Xapian::Query(Xapian::Query::OP_SYNONYM, stems.begin(), stems.end());
+  return Xapian::Query(Xapian::Query::OP_OR, forms, exact);
 }
 
 // The character run's share of a CJK word's score. At 1 a text that repeats a character
@@ -897,7 +888,7 @@ Xapian::Query with_cjk_units(const QueryNode& n, Xapian::Query words) {
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
-      return with_cjk_units(n, term_query(n, db));
+      return with_cjk_units(n, term_query(n));
     case Kind::kPhrase:
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;

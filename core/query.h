@@ -93,8 +93,8 @@ class ParsedQuery {
   std::string text;  // the query as given
   std::vector<IgnoredToken> ignored;
 
-  // With `db`, each stem expands to the indexed words that have it (the synonym table,
-  // see DocumentBuilder::new_stem_pairs); without, it stays a "Z" stem term.
+  // A stemmed word is OR(its "Z" stem terms, the word) (see term_query in query.cc).
+  // `db` is not read since schema 4 (stems are document terms); kept for the callers.
   Xapian::Query to_xapian(const QueryOptions& o = {}, const Xapian::Database* db = nullptr) const;
   // A one-line reading of the query: terms after analysis, stems, phrases, filters, and
   // the ignored tokens, if any.

@@ -17,14 +17,17 @@ namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
 // version is refused at open (see core/identity.h).
-// 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk).
-inline constexpr int kSchemaVersion = 3;
+// 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk);
+// 4: stems as document terms (kPrefixStem), the synonym table unused.
+inline constexpr int kSchemaVersion = 4;
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
 inline constexpr std::string_view kPrefixTitle = "S";  // title words, positional
-// Stem marker, put before the field prefix. Stems are keys of the synonym table (listing
-// the indexed words that have the stem), not document terms.
+// Stem marker, put before the field prefix: "Z" + stem for the body space, "ZS" + stem for
+// the title. Document terms without positions, wdf 1 per occurrence of a form (title stems
+// also in the body space with kTitleBoost, like title words), in the article's language.
+// Not the synonym table: Xapian 1.4's remote backend has none.
 inline constexpr std::string_view kPrefixStem = "Z";
 inline constexpr std::string_view kPrefixTag = "K";        // whole folded tag, boolean
 inline constexpr std::string_view kPrefixLang = "L";       // ISO 639-1 code, boolean

@@ -528,6 +528,52 @@ class PositionMerge {
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_;
 };
 
+// The document's body-space words (unprefixed terms) whose stem, in the article's
+// language, is one of the body items' stems: stem -> words. Found from the document's
+// termlist, which every backend has (the 1.4 remote backend has no synonym table). The
+// walk is skipped unless the document holds one of the stems ("Z" + stem), so a document
+// that matched on the exact word only, or in another language, costs one lookup per stem.
+using StemForms = std::map<std::string, std::vector<std::string>, std::less<>>;
+
+StemForms stem_forms(const Xapian::Database& db, Xapian::docid did,
+                     const std::vector<MatchItem>& items, const Stemmer& stem) {
+  std::set<std::string> wanted;  // "Z" + stem, sorted for one forward walk
+  for (const MatchItem& it : items) {
+    if (it.kind != Kind::kTerm || !it.prefix.empty()) continue;
+    for (const std::string& s : it.stems) {
+      if (!s.empty()) wanted.insert(std::string(schema::kPrefixStem) + s);
+    }
+  }
+  StemForms forms;
+  const Xapian::TermIterator end = db.termlist_end(did);
+  Xapian::TermIterator t = db.termlist_begin(did);
+  bool held = false;
+  for (const std::string& key : wanted) {
+    t.skip_to(key);
+    if (t == end) break;
+    if (*t == key) {
+      held = true;
+      forms[key.substr(schema::kPrefixStem.size())];
+    }
+  }
+  if (!held) return forms;
+  // Terms sort by bytes: the prefixed ones (upper-case ASCII first byte) form one block,
+  // skipped whole; the body words are before it (digits) and after it (lower case, UTF-8).
+  for (t = db.termlist_begin(did); t != end;) {
+    const std::string w = *t;
+    if (!w.empty() && w[0] >= 'A' && w[0] <= 'Z') {
+      t.skip_to("[");  // the byte after 'Z': past every prefixed term
+      continue;
+    }
+    ++t;
+    // A word of digits only is a number token, never stemmed at index time.
+    if (std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    auto f = forms.find(stem(w));
+    if (f != forms.end()) f->second.push_back(w);
+  }
+  return forms;
+}
+
 // The positions where one query item may start an occurrence in a document, in order:
 // a superset of the true starts (the words are then matched on the analysed chunks, as
 // in the whole text), found from Xapian's positional data alone. `span` positions from
@@ -535,11 +581,11 @@ class PositionMerge {
 class ItemStarts {
  public:
   ItemStarts(const Xapian::Database& db, Xapian::docid did, const MatchItem& it,
-             const Stemmer& stem)
+             const StemForms& forms)
       : it_(it) {
     switch (it.kind) {
       case Kind::kTerm:
-        init_term(db, did, stem);
+        init_term(db, did, forms);
         break;
       case Kind::kWildcard: {
         // The document's own terms with the prefix (not the whole index's).
@@ -574,20 +620,16 @@ class ItemStarts {
   }
 
  private:
-  // The word itself, and the words with its stem: the index's synonym table lists every
-  // indexed word with a stem, from articles of any language, so each is stemmed again in
-  // this article's language (as find() stems the article's words).
-  void init_term(const Xapian::Database& db, Xapian::docid did, const Stemmer& stem) {
+  // The word itself, and the document's words that have one of its stems in the
+  // article's language (see stem_forms), as find() stems the article's words.
+  void init_term(const Xapian::Database& db, Xapian::docid did, const StemForms& forms) {
     starts_.add(db.positionlist_begin(did, it_.terms[0]));
     std::set<std::string> words{it_.terms[0]};
     for (const std::string& s : it_.stems) {
-      if (s.empty()) continue;
-      for (auto w = db.synonyms_begin(std::string(schema::kPrefixStem) + s);
-           w != db.synonyms_end({}); ++w) {
-        if (!words.insert(*w).second) continue;
-        const std::string own = stem(*w);
-        if (std::find(it_.stems.begin(), it_.stems.end(), own) == it_.stems.end()) continue;
-        starts_.add(db.positionlist_begin(did, *w));
+      auto f = forms.find(s);
+      if (f == forms.end()) continue;
+      for (const std::string& w : f->second) {
+        if (words.insert(w).second) starts_.add(db.positionlist_begin(did, w));
       }
     }
   }
@@ -681,10 +723,10 @@ BodyMatches Highlighter::find_in_body(const Xapian::Database& db, Xapian::docid 
   }
   const BodyMap& map = body.map();
   if (map.chunks() == 0) return r;  // no words
-  const Stemmer& stem = stemmers_.get(lang);
+  const StemForms forms = stem_forms(db, did, items_, stemmers_.get(lang));
   std::vector<ItemStarts> items;
   for (const MatchItem& it : items_) {
-    if (it.prefix.empty()) items.emplace_back(db, did, it, stem);  // body items only
+    if (it.prefix.empty()) items.emplace_back(db, did, it, forms);  // body items only
   }
   // The starts of all items in position order, gathered into runs of chunks analysed
   // together. After a run, every match before the next start's chunk is known: that is

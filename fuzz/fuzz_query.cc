@@ -28,7 +28,7 @@ namespace {
 struct Env {
   oly::Analyzer analyzer;
   oly::Stemmer en{"en"}, fr{"fr"}, de{"de"}, ru{"ru"}, none{"none"};
-  // A real (glass) index: the in-memory backend has no synonym table. It lives in a fresh
+  // A real (glass) index, as the searcher reads. It lives in a fresh
   // directory under $TMPDIR, removed at exit (fuzz/run points TMPDIR at its scratch dir).
   std::string dir = make_dir();
   Xapian::WritableDatabase db{dir, Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS};
@@ -41,8 +41,8 @@ struct Env {
   }
 
   Env() {
-    // A few documents, stem synonyms included, so that to_xapian(db) expands stems and
-    // the matcher really runs every kind of subquery.
+    // A few documents, stem terms included, so that the matcher really runs every kind of
+    // subquery.
     oly::StemmerCache stemmers("en");
     oly::DocumentBuilder builder(analyzer, stemmers);
     const oly::Article articles[] = {
@@ -82,7 +82,6 @@ struct Env {
     };
     for (const oly::Article& a : articles) {
       Xapian::Document doc = builder.build(a, oly::content_hash(a));
-      for (const oly::StemPair& p : builder.new_stem_pairs()) db.add_synonym(p.key, p.term);
       db.add_document(doc);
     }
     db.commit();

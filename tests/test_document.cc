@@ -55,12 +55,18 @@ std::vector<std::string> unprefixed(const std::map<std::string, TermInfo>& terms
 }
 
 using Positions = std::vector<Xapian::termpos>;
-using Pairs = std::vector<std::pair<std::string, std::string>>;
+using Wdfs = std::map<std::string, Xapian::termcount>;
 
-// The (stem key, word) pairs first met in the builder's last build().
-Pairs new_pairs(const oly::DocumentBuilder& b) {
-  Pairs out;
-  for (const oly::StemPair& p : b.new_stem_pairs()) out.emplace_back(p.key, p.term);
+// The stem terms ("Z" + field prefix + stem) of a document with their wdf; they must have
+// no positions (a phrase is matched on the exact words).
+Wdfs stem_terms(const std::map<std::string, TermInfo>& terms) {
+  Wdfs out;
+  for (const auto& [term, info] : terms) {
+    if (term.compare(0, 1, "Z") != 0) continue;
+    out[term] = info.wdf;
+    INFO(term);
+    CHECK(info.positions.empty());
+  }
   return out;
 }
 
@@ -140,43 +146,39 @@ TEST_CASE("body positions start after the title end plus the field gap", "[docum
   }
 }
 
-TEST_CASE("stems are not document terms but (stem, word) pairs for the synonym table",
-          "[document]") {
+TEST_CASE("stems are Z terms of the document, without positions, one wdf per form", "[document]") {
   Built b;
   const auto terms = terms_of(b.build(sample()));
-  CHECK(with_prefix(terms, "Z").empty());
-  // Title words give a ZS key for the S word and a Z key for the unprefixed word; body
-  // words a Z key. "cruise" is in the title and the body: one pair. Source words have
-  // no stems.
-  CHECK(new_pairs(b.builder) == Pairs{{"ZScruis", "Scruise"},
-                                      {"Zcruis", "cruise"},
-                                      {"ZSstunt", "Sstunt"},
-                                      {"Zstunt", "stunt"},
-                                      {"Zrun", "running"},
-                                      {"Zswimmer", "swimmers"},
-                                      {"Zcheer", "cheered"}});
-  // Every word of the document is there (its exact term is a document term).
-  for (const auto& [key, word] : new_pairs(b.builder)) {
-    INFO(word);
-    CHECK(terms.count(word) == 1);
-  }
+  // Title words give a ZS term and, with the title boost, a Z term (as title words are
+  // also body-space words); body words a Z term. "cruise" is in the title and the body.
+  // Source words have no stems.
+  const Xapian::termcount boost = schema::kTitleBoost;
+  CHECK(stem_terms(terms) == Wdfs{{"ZScruis", 1},
+                                  {"ZSstunt", 1},
+                                  {"Zcruis", boost + 1},
+                                  {"Zstunt", boost},
+                                  {"Zrun", 1},
+                                  {"Zswimmer", 1},
+                                  {"Zcheer", 1}});
+  // The exact words stay positional terms beside their stems.
+  CHECK(terms.at("running").positions == Positions{103});
 
-  SECTION("a pair is new only once per builder and language") {
+  SECTION("each occurrence of each form counts; the builder keeps nothing between documents") {
     b.build(sample());
-    CHECK(b.builder.new_stem_pairs().empty());
     oly::Article a = sample();
     a.title = "Stunts";
-    a.body = "Running and runners.";
-    b.build(a);
-    CHECK(new_pairs(b.builder) == Pairs{{"ZSstunt", "Sstunts"},
-                                        {"Zstunt", "stunts"},
-                                        {"Zand", "and"},
-                                        {"Zrunner", "runners"}});
-    a.lang = "fr";  // the same words in another language are new pairs
+    a.body = "Running, runs and runners ran.";
+    const auto again = terms_of(b.build(a));
+    CHECK(stem_terms(again) == Wdfs{{"ZSstunt", 1},
+                                    {"Zstunt", boost},
+                                    {"Zrun", 2},
+                                    {"Zand", 1},
+                                    {"Zrunner", 1},
+                                    {"Zran", 1}});
+    a.lang = "fr";  // the same words in another language have other stems
     a.title.clear();
-    b.build(a);
-    CHECK(new_pairs(b.builder) ==
-          Pairs{{"Zrunning", "running"}, {"Zand", "and"}, {"Zrunner", "runners"}});
+    CHECK(stem_terms(terms_of(b.build(a))) ==
+          Wdfs{{"Zrunning", 1}, {"Zrun", 1}, {"Zand", 1}, {"Zrunner", 1}, {"Zran", 1}});
   }
 }
 
@@ -264,13 +266,12 @@ TEST_CASE("the article's language picks the stemmer", "[document]") {
   SECTION("French") {
     a.lang = "fr";
     const auto terms = terms_of(b.build(a));
-    CHECK(new_pairs(b.builder) == Pairs{{"Zchampion", "championnes"}, {"Zrunning", "running"}});
-    CHECK(with_prefix(terms, "Z").empty());
+    CHECK(stem_terms(terms) == Wdfs{{"Zchampion", 1}, {"Zrunning", 1}});
     CHECK(with_prefix(terms, "L") == std::vector<std::string>{"fr"});
   }
   SECTION("the index default (English) when the article has none") {
     const auto terms = terms_of(b.build(a));
-    CHECK(new_pairs(b.builder) == Pairs{{"Zchampionn", "championnes"}, {"Zrun", "running"}});
+    CHECK(stem_terms(terms) == Wdfs{{"Zchampionn", 1}, {"Zrun", 1}});
     CHECK(with_prefix(terms, "L").empty());
   }
   SECTION("no stems for a language without a stemmer") {
@@ -278,7 +279,6 @@ TEST_CASE("the article's language picks the stemmer", "[document]") {
     a.body = "東京オリンピック running";
     const auto terms = terms_of(b.build(a));
     CHECK(with_prefix(terms, "Z").empty());
-    CHECK(b.builder.new_stem_pairs().empty());
     CHECK(terms.count("東京") == 1);
     CHECK(terms.count("オリンピック") == 1);
     CHECK(terms.count("running") == 1);
@@ -293,7 +293,6 @@ TEST_CASE("numbers and CJK words get no stem terms", "[document]") {
   a.body = "2024";
   const auto terms = terms_of(b.build(a));
   CHECK(with_prefix(terms, "Z").empty());
-  CHECK(b.builder.new_stem_pairs().empty());
   CHECK(with_prefix(terms, "S") == std::vector<std::string>{"9.58", "東京"});
   CHECK(terms.at("2024").positions == Positions{3 + schema::kFieldPositionGap});
 }

@@ -118,9 +118,9 @@ TEST_CASE("searcher: golden text output", "[searcher_cli]") {
   }
 }
 
-// Untitled articles show their first sentence. The order of the two hits comes from the
-// synonym-group frequency estimate (see "query: more forms of a query word do not lower an
-// article's rank" in test_query.cc): sprint-seed.txt ranks above marathon-notes.txt.
+// Untitled articles show their first sentence. marathon-notes.txt holds two forms of
+// "marathon" and ranks first (see "query: more forms of a query word do not lower an
+// article's rank" in test_query.cc).
 TEST_CASE("searcher: golden text output of untitled articles", "[searcher_cli]") {
   const CommandResult r = search({"marathon OR sprinter"});
   CHECK(r.code == 0);
