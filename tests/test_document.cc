@@ -9,7 +9,10 @@
 #include "analyzer.h"
 #include "article.h"
 #include "document.h"
+#include "identity.h"
 #include "schema.h"
+#include "search.h"
+#include "test_util.h"
 
 namespace schema = oly::schema;
 
@@ -358,4 +361,28 @@ TEST_CASE("text without CJK gets no character units", "[document][cjk]") {
   Built b;
   const auto terms = terms_of(b.build(sample()));
   CHECK(with_prefix(terms, "XC").empty());
+}
+
+// Schema 4 moved stems from the synonym table into the documents: a schema-3 index has no
+// stem terms, so every stemmed query would silently find only exact words. It is refused.
+TEST_CASE("a schema-3 index (stems in the synonym table) is refused with a rebuild message",
+          "[document][identity]") {
+  oly::test::TempDir dir("schema3");
+  const std::string path = dir / "index";
+  {
+    Xapian::WritableDatabase db(path, Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+    oly::IndexIdentity old = oly::current_identity("en");
+    old.schema_version = "3";
+    oly::write_identity(db, old);
+    Built b;
+    db.add_document(b.build(sample()));
+    db.add_synonym("Zmedal", "medals");
+    db.commit();
+    CHECK(oly::identity_mismatch(db).value_or("") ==
+          "the index has schema version 3, this build reads 4");
+  }
+  oly::SearchOptions o;
+  o.index_dir = path;
+  CHECK_THROWS_WITH(oly::Searcher(o), Catch::Contains("schema version 3") &&
+                                          Catch::Contains("indexer --recreate -d " + path));
 }
