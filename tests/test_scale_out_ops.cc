@@ -104,8 +104,11 @@ bool is_tcpsrv(pid_t pid) {
 // and any survivor killed (its process group: the children serving connections too).
 class ServedShards {
  public:
-  ServedShards(const TempDir& dir, const std::vector<std::string>& indexes)
-      : stub_(dir / "remote.stub"), pid_file_(stub_ + ".pid") {
+  ServedShards(const TempDir& dir, const std::vector<std::string>& args)
+      : ServedShards(dir / "remote.stub", args) {}
+  // `serve-shards --stub STUB args...` (a later --stub in args wins).
+  ServedShards(const std::string& stub, const std::vector<std::string>& indexes)
+      : stub_(stub), pid_file_(stub_ + ".pid") {
     std::vector<std::string> args{"--stub", stub_};
     args.insert(args.end(), indexes.begin(), indexes.end());
     start = run_script(kServeShards, args);
@@ -275,11 +278,20 @@ TEST_CASE("serve-shards: a port in use is an error and leaves no server behind",
   if (!have_tools({"xapian-tcpsrv"})) return;
   TempDir dir("serve-clash");
   index_corpus(dir, dir / "idx", 3, "one");
+  make_sharded(dir, dir / "set");
+  // The second shard's port is taken (and most likely the first's is free): the server
+  // already started for the first shard must be stopped again.
   Listener taken;
-  ServedShards served(dir, {"--port", std::to_string(taken.port()), dir / "idx"});
+  ServedShards served(dir, {"--port", std::to_string(taken.port() - 1), dir / "set"});
   INFO(served.start.err);
   CHECK(served.start.exit.code == 1);
   CHECK_THAT(served.start.err, Contains("already in use"));
+  const std::string& err = served.start.err;
+  for (std::size_t at = err.find("(pid "); at != std::string::npos;
+       at = err.find("(pid ", at + 1)) {
+    const pid_t pid = static_cast<pid_t>(std::stol(err.substr(at + 5)));
+    CHECK_FALSE(is_tcpsrv(pid));
+  }
   CHECK_FALSE(std::filesystem::exists(served.stub()));
   CHECK_FALSE(std::filesystem::exists(served.pid_file()));
 }
@@ -317,13 +329,16 @@ TEST_CASE("serve-shards: bad arguments are usage errors (exit 2) that say what i
       {{dir / "odd.stub"}, "odd.stub:2: error: unsupported stub line"},
       {{dir / "empty.stub"}, "names no shard"},
       {{dir / "missing.stub"}, "missing.stub:1: error: shard"},
+      // The same shard twice would count its documents twice: refused, whatever the path.
+      {{dir / "idx", dir / "idx/"}, "served twice"},
+      {{dir / "set", dir / "set/shard1"}, "served twice"},
+      {{"--stub", dir / "no-such-dir/s.stub", dir / "idx"}, "no-such-dir"},
       {{"--stop", dir / "no-such.pid"}, "no pid file"},
       {{"--stop", dir / "idx/iamglass", "x"}, "--stop takes only the pid file"},
   };
   for (const auto& c : cases) {
-    std::vector<std::string> args{"--stub", stub};
-    args.insert(args.end(), c.args.begin(), c.args.end());
-    const Run r = run_script(kServeShards, args);
+    const ServedShards served(stub, c.args);  // stops the servers of a wrong success
+    const Run& r = served.start;
     INFO("args: " << Catch::Detail::stringify(c.args) << "\nstderr: " << r.err);
     CHECK(r.exit.code == 2);
     CHECK_THAT(r.err, Contains(c.message));
@@ -384,11 +399,21 @@ TEST_CASE("replicate --shards: a sharded replica opens like its master and can b
   CHECK(served.pids().size() == 2);
   CHECK(count(served.stub(), "\"corpusword\"") == 50);
 
+  // The master re-sharded (a third shard): the replica's stub must name it, or the
+  // replica would silently answer without its documents.
+  index_corpus(dir, dir / "master/set/shard2", 7, "delta");
+  write_file(dir / "master/set/XAPIANDB", "auto shard0\nauto shard1\nauto shard2\n");
+  const Run resharded = run_script(kReplicate, {"--host", "127.0.0.1", "--port", server.port(),
+                                                "--shards", "3", "--once", "set", replica});
+  INFO(resharded.err);
+  REQUIRE(resharded.exit.code == 0);
+  CHECK(count(replica, "\"corpusword\"") == 57);
+
   // A shard count the master does not have: the missing shard is named, exit 1.
   const Run three = run_script(kReplicate, {"--host", "127.0.0.1", "--port", server.port(),
-                                            "--shards", "3", "--once", "set", dir / "r3"});
+                                            "--shards", "4", "--once", "set", dir / "r3"});
   CHECK(three.exit.code == 1);
-  CHECK_THAT(three.err, Contains("set/shard2"));
+  CHECK_THAT(three.err, Contains("set/shard3"));
   CHECK_FALSE(std::filesystem::exists(dir / "r3/XAPIANDB"));
   // Usage errors.
   CHECK(run_script(kReplicate, {"--port", server.port(), "--once", "set", dir / "r4"}).exit.code ==
