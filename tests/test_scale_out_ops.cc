@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -374,11 +375,23 @@ TEST_CASE("replicate: a replica follows its master, in update mode and after --r
   CHECK(count(replica, "id:late-00000") == 1);
   CHECK(count(replica, "\"corpusword\"") == 21);
 
+  // The replica served remotely: the server must follow the replica's switch to a full
+  // copy, not keep serving the copy it found at start (which the switch deletes).
+  const bool served_too = !find_program("xapian-tcpsrv").empty();
+  std::optional<ServedShards> served;
+  if (served_too) {
+    served.emplace(dir, std::vector<std::string>{replica});
+    INFO(served->start.err);
+    REQUIRE(served->start.exit.code == 0);
+    CHECK(count(served->stub(), "\"corpusword\"") == 21);
+  }
+
   // --recreate swaps a new database in: the replica gets a full copy of it.
   index_corpus(dir, master, 4, "fresh", {"--recreate"});
   round();
   CHECK(count(replica, "\"corpusword\"") == 4);
   CHECK(count(replica, "id:first-00000") == 0);
+  if (served_too) CHECK(count(served->stub(), "\"corpusword\"") == 4);
 }
 
 TEST_CASE("replicate --shards: a sharded replica opens like its master and can be served",
