@@ -694,12 +694,12 @@ def batch_summaries(out):
     return res
 
 
-def batch_run(searcher, specs, qfile, out, label):
-    """`searcher -d SPEC... --batch` over qfile, 3 times; median queries/s and the first run's
-    summaries (None when the run failed: reported as a sanity failure)."""
+def batch_run(searcher, specs, qfile, out, label, runs=3):
+    """`searcher -d SPEC... --batch` over qfile, `runs` times; median queries/s and the first
+    run's summaries (None when the run failed: reported as a sanity failure)."""
     walls, summaries = [], None
     cmd = [searcher, *[a for sp in specs for a in ("-d", sp)], "--batch"]
-    for i in range(3):
+    for i in range(runs):
         r = timed(cmd, stdin_path=qfile, stdout_path=out)
         if r["rc"] not in (0, 1):
             fail(f"{label}: searcher --batch exited {r['rc']}: {r['stderr'][-500:]}")
@@ -761,19 +761,21 @@ def scale_out_case(args, indexer, searcher, workdir, k, one_idx, inputs):
         fail(f"{SHARDS} shards ({k}x) hold {xapian_docs(sdir)} documents, one index {want}")
     qfile = workdir / "batch-queries.txt"
     out = workdir / "scale-out-batch.jsonl"
-    row["qps_one"], base = batch_run(searcher, [one_idx], qfile, out, f"--batch one index {k}x")
-    row["qps_local"], s = batch_run(searcher, [sdir], qfile, out, f"--batch {SHARDS} local shards {k}x")
+    runs = 1 if args.smoke else 3
+    row["qps_one"], base = batch_run(searcher, [one_idx], qfile, out, f"--batch one index {k}x", runs)
+    row["qps_local"], s = batch_run(searcher, [sdir], qfile, out, f"--batch {SHARDS} local shards {k}x",
+                                    runs)
     same_totals(f"{SHARDS} local shards {k}x", base, s)
     shard_dirs = [sdir / f"shard{i}" for i in range(SHARDS)]
     row["qps_repeated"], s = batch_run(searcher, shard_dirs, qfile, out,
-                                       f"--batch -d x{SHARDS} shard dirs {k}x")
+                                       f"--batch -d x{SHARDS} shard dirs {k}x", runs)
     same_totals(f"-d x{SHARDS} shard dirs {k}x", base, s)
     stub = workdir / f"remote-{k}x.stub"
     pid_file = serve(stub, sdir)
     if pid_file:
         try:
             row["qps_remote"], s = batch_run(searcher, [stub], qfile, out,
-                                             f"--batch {SHARDS} remote shards {k}x")
+                                             f"--batch {SHARDS} remote shards {k}x", runs)
             same_totals(f"{SHARDS} remote shards {k}x", base, s)
         finally:
             subprocess.run(["bash", SERVE_SHARDS, "--stop", pid_file], capture_output=True)
@@ -1064,6 +1066,8 @@ def main():
         hook = None
         if args.scale_out:
             def hook(k, idx, inputs):
+                if args.smoke and k != 1:  # smoke: every step once, on the smallest input
+                    return
                 scale_out.append(scale_out_case(args, indexer, searcher, workdir, k, idx, inputs))
         if args.scales:
             scaling = scaling_phase(args, indexer, files, workdir, indexing["ours"], indexing["fts5"],
