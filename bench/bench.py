@@ -809,8 +809,9 @@ def report_scale_out(w, ctx):
     if not so:
         return
     w(f"## 4. Scale-out: one index vs {SHARDS} shards (`indexer --shards {SHARDS}`)\n")
-    w("The same input (1x, 2x, 4x copies of the corpus, ids made unique per copy). `--batch`: "
-      "the query set of section 2, median of 3 runs; local shards opened as the sharded "
+    w("The same input (copies of the corpus as in section 3, ids made unique per copy). `--batch`: "
+      f"the query set of section 2, {'one run (smoke)' if ctx['smoke'] else 'median of 3 runs'}; "
+      "local shards opened as the sharded "
       f"directory (its stub) and as {SHARDS} repeated `-d`; remote shards served by "
       f"`scripts/serve-shards` (one `xapian-tcpsrv` per shard, loopback). Totals must equal one "
       "index's (a sanity check).\n")
