@@ -536,3 +536,44 @@ TEST_CASE("replicate: a long-lived searcher on a replica survives a full-copy ro
   INFO(batch.err());
   CHECK(after == 3);
 }
+
+TEST_CASE("replicate: without --once it keeps the replica up to date until SIGTERM",
+          "[scale_out_ops][replicate]") {
+  if (!have_tools({"xapian-replicate", "xapian-replicate-server"})) return;
+  TempDir dir("replicate-loop");
+  index_corpus(dir, dir / "master/news", 5, "first");
+  ReplicateServer server(dir / "master");
+  oly::reliability::SpawnOptions o;
+  o.stderr_path = dir / "loop-err.txt";
+  const auto started = Clock::now();
+  pid_t pid =
+      oly::reliability::spawn({find_program("bash"), kReplicate, "--host", "127.0.0.1", "--port",
+                               server.port(), "--interval", "1", "news", dir / "replica"},
+                              o);
+  // Killed (SIGKILL) on every path out of this test, unless it has been reaped below.
+  struct Reaper {
+    pid_t& pid;
+    Clock::time_point started;
+    ~Reaper() {
+      if (pid > 0) oly::reliability::kill_and_wait(pid, started);
+    }
+  } reaper{pid, started};
+  auto wait_for = [&](long want) {
+    const auto t0 = Clock::now();
+    while (oly::reliability::seconds_since(t0) < 30 * oly::reliability::kSlowdown) {
+      if (count(dir / "replica", "\"corpusword\"") == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  };
+  INFO(oly::test::read_file(dir / "loop-err.txt"));
+  CHECK(wait_for(5));
+  index_corpus(dir, dir / "master/news", 2, "late");
+  CHECK(wait_for(7));  // a later round brought the new articles
+
+  ::kill(pid, SIGTERM);
+  const auto exit = oly::reliability::wait_exit(pid, 30, started);
+  pid = -1;
+  CHECK_FALSE(exit.timed_out);
+  CHECK(exit.code == 143);
+}
