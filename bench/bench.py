@@ -67,7 +67,7 @@ def die(msg, code=2):
 
 APT_PACKAGES = {  # command -> Debian package
     "scriptindex": "xapian-omega", "quest": "xapian-tools", "xapian-compact": "xapian-tools",
-    "xapian-delve": "xapian-tools", "sqlite3": "sqlite3", TIME: "time",
+    "xapian-delve": "xapian-tools", "xapian-tcpsrv": "xapian-tools", "sqlite3": "sqlite3", TIME: "time",
     "cmake": "cmake", "make": "make",
 }
 
@@ -636,7 +636,8 @@ def check_batch(out, queries, rows, r):
 
 # ---------------------------------------------------------------------------- scaling
 
-def scaling_phase(args, indexer, files, workdir, first, fts5_first):
+def scaling_phase(args, indexer, files, workdir, first, fts5_first, ours_idx, on_index=None):
+    """`on_index(k, idx, inputs)` runs while the k-copy index still exists (section 4)."""
     res = []
     base_bytes = sum(p.stat().st_size for p in files)
     n_base = count_lines(files)
@@ -645,6 +646,8 @@ def scaling_phase(args, indexer, files, workdir, first, fts5_first):
         if k == 1:
             ours = first
             fts5 = fts5_first
+            if on_index:
+                on_index(1, ours_idx, list(files))
         else:
             for j in range(2, k + 1):
                 if j not in copies:
@@ -655,6 +658,8 @@ def scaling_phase(args, indexer, files, workdir, first, fts5_first):
             ours["size"] = disk_usage(idx)
             if ours.get("docs") != n_base * k:
                 fail(f"ours {k}x: index holds {ours.get('docs')} documents, expected {n_base * k}")
+            if on_index:
+                on_index(k, idx, inputs)
             shutil.rmtree(idx, ignore_errors=True)
             fts5 = None
             if args.fts5_scale:
@@ -665,6 +670,117 @@ def scaling_phase(args, indexer, files, workdir, first, fts5_first):
         mb = base_bytes * k / MB
         res.append({"k": k, "articles": n_base * k, "mb": mb, "ours": ours, "fts5": fts5})
     return res
+
+
+# -------------------------------------------------------------------------- scale-out
+
+SHARDS = 4
+SERVE_SHARDS = REPO / "scripts" / "serve-shards"
+
+
+def batch_summaries(out):
+    """The summary objects of a --batch JSON Lines output, in order (None: unreadable)."""
+    res = []
+    with open(out, encoding="utf-8") as f:
+        for line in f:
+            try:
+                o = json.loads(line)
+            except ValueError:
+                return None
+            if o.get("type") == "error":
+                return None
+            if o.get("type") == "summary":
+                res.append(o)
+    return res
+
+
+def batch_run(searcher, specs, qfile, out, label, runs=3):
+    """`searcher -d SPEC... --batch` over qfile, `runs` times; median queries/s and the first
+    run's summaries (None when the run failed: reported as a sanity failure)."""
+    walls, summaries = [], None
+    cmd = [searcher, *[a for sp in specs for a in ("-d", sp)], "--batch"]
+    for i in range(runs):
+        r = timed(cmd, stdin_path=qfile, stdout_path=out)
+        if r["rc"] not in (0, 1):
+            fail(f"{label}: searcher --batch exited {r['rc']}: {r['stderr'][-500:]}")
+            return None, None
+        walls.append(r["wall"])
+        if i == 0:
+            summaries = batch_summaries(out)
+    n = sum(1 for line in open(qfile, encoding="utf-8") if line.strip())
+    wall = statistics.median(walls)
+    log(f"{label}: {n} queries in {wall:.2f} s = {n / wall:.0f} queries/s")
+    return (n / wall if wall else 0), summaries
+
+
+def same_totals(label, base, other):
+    """Shards merged by Xapian must give one index's totals (exact ones) and no failed shard."""
+    if base is None or other is None:
+        return
+    if len(base) != len(other):
+        fail(f"{label}: {len(other)} summaries, one index gave {len(base)}")
+        return
+    for a, b in zip(base, other):
+        failed = (b.get("shards") or {}).get("failed") or []
+        if failed:
+            fail(f"{label}: failed shards {failed}")
+            return
+        if a.get("total_is_exact") and b.get("total_is_exact") and \
+                a.get("estimated_total") != b.get("estimated_total"):
+            fail(f"{label}: {a.get('query')!r}: total {b.get('estimated_total')}, one index "
+                 f"{a.get('estimated_total')}")
+            return
+
+
+def serve(stub, shard_dir):
+    """scripts/serve-shards on loopback ports; returns the pid file (None: failed)."""
+    pid_file = Path(str(stub) + ".pid")
+    r = subprocess.run(["bash", SERVE_SHARDS, "--stub", stub, "--pid-file", pid_file, shard_dir],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"serve-shards exited {r.returncode}: {r.stderr.strip()[-500:]}")
+        return None
+    return pid_file
+
+
+def scale_out_case(args, indexer, searcher, workdir, k, one_idx, inputs):
+    """Section 4 for one corpus size: the same input as one index and as SHARDS shards;
+    indexing time and --batch throughput on one index, local shards, remote shards."""
+    mb_in = sum(p.stat().st_size for p in inputs) / MB
+    sdir = workdir / f"ours-{k}x-shards"
+    shutil.rmtree(sdir, ignore_errors=True)
+    warm(inputs)
+    r = timed([indexer, "--shards", SHARDS, "-d", sdir, "--progress", "never", *inputs],
+              label=f"index ours {k}x as {SHARDS} shards")
+    row = {"k": k, "mb": mb_in, "shard_index": r}
+    if r["rc"] != 0:
+        fail(f"indexer --shards {SHARDS} ({k}x) exited {r['rc']}: {r['stderr'][-500:]}")
+        return row
+    want = xapian_docs(one_idx)
+    if xapian_docs(sdir) != want:
+        fail(f"{SHARDS} shards ({k}x) hold {xapian_docs(sdir)} documents, one index {want}")
+    qfile = workdir / "batch-queries.txt"
+    out = workdir / "scale-out-batch.jsonl"
+    runs = 1 if args.smoke else 3
+    row["qps_one"], base = batch_run(searcher, [one_idx], qfile, out, f"--batch one index {k}x", runs)
+    row["qps_local"], s = batch_run(searcher, [sdir], qfile, out, f"--batch {SHARDS} local shards {k}x",
+                                    runs)
+    same_totals(f"{SHARDS} local shards {k}x", base, s)
+    shard_dirs = [sdir / f"shard{i}" for i in range(SHARDS)]
+    row["qps_repeated"], s = batch_run(searcher, shard_dirs, qfile, out,
+                                       f"--batch -d x{SHARDS} shard dirs {k}x", runs)
+    same_totals(f"-d x{SHARDS} shard dirs {k}x", base, s)
+    stub = workdir / f"remote-{k}x.stub"
+    pid_file = serve(stub, sdir)
+    if pid_file:
+        try:
+            row["qps_remote"], s = batch_run(searcher, [stub], qfile, out,
+                                             f"--batch {SHARDS} remote shards {k}x", runs)
+            same_totals(f"{SHARDS} remote shards {k}x", base, s)
+        finally:
+            subprocess.run(["bash", SERVE_SHARDS, "--stop", pid_file], capture_output=True)
+    shutil.rmtree(sdir, ignore_errors=True)
+    return row
 
 
 # ---------------------------------------------------------------------------- report
@@ -686,6 +802,39 @@ def fmt_others(r):
 
 def mb(x):
     return "n/a" if x is None else f"{x / MB:.1f}"
+
+
+def report_scale_out(w, ctx):
+    so = ctx.get("scale_out") or []
+    if not so:
+        return
+    w(f"## 4. Scale-out: one index vs {SHARDS} shards (`indexer --shards {SHARDS}`)\n")
+    w("The same input (copies of the corpus as in section 3, ids made unique per copy). `--batch`: "
+      f"the query set of section 2, {'one run (smoke)' if ctx['smoke'] else 'median of 3 runs'}; "
+      "local shards opened as the sharded "
+      f"directory (its stub) and as {SHARDS} repeated `-d`; remote shards served by "
+      f"`scripts/serve-shards` (one `xapian-tcpsrv` per shard, loopback). Totals must equal one "
+      "index's (a sanity check).\n")
+    w("| copies | input MB | one index s/MB | shards s/MB | shards / one | --batch q/s one index "
+      f"| {SHARDS} local shards | -d x{SHARDS} | {SHARDS} remote shards | remote / one |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    one_by_k = {s["k"]: s["ours"] for s in ctx["scaling"]} if ctx["scaling"] else \
+        {1: ctx["indexing"]["ours"]}
+
+    def q(x):
+        return "n/a" if not x else f"{x:,.0f}"
+    for row in so:
+        one = one_by_k.get(row["k"])
+        si = row["shard_index"]
+        one_spm = one["wall"] / row["mb"] if one else None
+        sh_spm = si["wall"] / row["mb"] if si.get("rc") == 0 else None
+        w(f"| {row['k']}x | {row['mb']:.1f} | {'n/a' if one_spm is None else f'{one_spm:.4f}'} "
+          f"| {'n/a' if sh_spm is None else f'{sh_spm:.4f}'} | {fmt_ratio(sh_spm, one_spm)} "
+          f"| {q(row.get('qps_one'))} | {q(row.get('qps_local'))} | {q(row.get('qps_repeated'))} "
+          f"| {q(row.get('qps_remote'))} | {fmt_ratio(row.get('qps_remote'), row.get('qps_one'))} |")
+    w("\n(Throughput ratios above 1.00x mean the shards answer more queries per second. On one "
+      "machine the shards share its cores: remote shards measure the protocol's cost, not a "
+      "cluster's gain.)\n")
 
 
 def report(ctx):
@@ -803,6 +952,7 @@ def report(ctx):
             ctx["scale_ratio_cpu"] = r_c
         w("\n(1x is the run of section 1.)\n")
 
+    report_scale_out(w, ctx)
     w("## Targets (reported, not asserted)\n")
     w("The goals are on wall time; the CPU-second lines are for reading them on a busy machine.\n")
     w("| target | goal | now | status |")
@@ -861,6 +1011,8 @@ def main():
     ap.add_argument("--scales", default="1,2,4", help="replica factors for the scaling run (default 1,2,4)")
     ap.add_argument("--no-fts5-scale", dest="fts5_scale", action="store_false",
                     help="scaling run with our indexer only")
+    ap.add_argument("--no-scale-out", dest="scale_out", action="store_false",
+                    help=f"skip section 4 (one index vs {4} shards, local and over loopback TCP)")
     ap.add_argument("--build-dir", default=str(REPO / "build-bench"), help="default: <repo>/build-bench")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
     ap.add_argument("--workdir", help="where indexes and temporary files go (default: a new temp dir)")
@@ -911,8 +1063,20 @@ def main():
 
         indexing, ours_idx, xdb, fdb = indexing_phase(args, indexer, files, workdir, n_articles, in_bytes)
         rows, batch = query_phase(args, searcher, ours_idx, xdb, fdb, queries, workdir)
-        scaling = scaling_phase(args, indexer, files, workdir, indexing["ours"], indexing["fts5"]) \
-            if args.scales else []
+        scale_out = []
+        hook = None
+        if args.scale_out:
+            def hook(k, idx, inputs):
+                if args.smoke and k != 1:  # smoke: every step once, on the smallest input
+                    return
+                scale_out.append(scale_out_case(args, indexer, searcher, workdir, k, idx, inputs))
+        if args.scales:
+            scaling = scaling_phase(args, indexer, files, workdir, indexing["ours"], indexing["fts5"],
+                                    ours_idx, hook)
+        else:
+            scaling = []
+            if hook:
+                hook(1, ours_idx, list(files))
 
         ctx = {
             "smoke": args.smoke, "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
@@ -922,7 +1086,8 @@ def main():
             "build_dir": os.path.relpath(build_dir, REPO) if build_dir.is_relative_to(REPO) else str(build_dir),
             "corpus_desc": desc, "articles": n_articles, "bytes": in_bytes,
             "indexing": indexing, "queries": rows, "batch": batch, "reps": args.reps,
-            "batch_repeat": args.batch_repeat, "scaling": scaling, "failures": FAILURES,
+            "batch_repeat": args.batch_repeat, "scaling": scaling, "scale_out": scale_out,
+            "failures": FAILURES,
         }
         md = report(ctx)
     finally:

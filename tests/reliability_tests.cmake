@@ -3,4 +3,8 @@
 #                                        through the real binaries
 #   test_crash_safety.cc  [crash]        SIGKILL at many points of update and bulk runs
 #   test_concurrency.cc   [concurrency]  searchers running while the indexer commits or swaps
-list(APPEND OLY_TEST_SOURCES test_bad_input.cc test_crash_safety.cc test_concurrency.cc)
+#   test_scale_out_ops.cc [scale_out_ops] scripts/serve-shards (xapian-tcpsrv per shard) and
+#                                        scripts/replicate (xapian-replicate rounds), on
+#                                        loopback ports
+list(APPEND OLY_TEST_SOURCES test_bad_input.cc test_crash_safety.cc test_concurrency.cc
+  test_scale_out_ops.cc)
