@@ -15,6 +15,7 @@
 #include "inspect.h"
 #include "language.h"
 #include "output.h"
+#include "sharding.h"
 
 namespace {
 
@@ -35,7 +36,7 @@ void reject_extras(const std::vector<std::string>& extras) {
 struct Flags {
   std::string analyze, index, progress = "auto";
   std::string threads = "0", batch_size = std::to_string(oly::IndexOptions{}.batch_size);
-  std::string wait = "0";
+  std::string wait = "0", shards;
   bool json = false, quiet = false;
 };
 
@@ -54,6 +55,11 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
   app.add_flag("--prune", opt.prune,
                "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
+  app.add_option("--shards", f.shards,
+                 "Build or update a sharded index of N shards (1 to 256): DIR/shard0.. and the "
+                 "stub file DIR/XAPIANDB; an article goes to shard FNV-1a-64(id) % N. The "
+                 "count of an existing index cannot change")
+      ->type_name("N");
   app.add_option("--wait", f.wait,
                  "If another indexer holds the lock, wait up to SECONDS for it (0 to 1000000)")
       ->type_name("SECONDS");
@@ -83,6 +89,10 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::IndexOptions& opt) {
       static_cast<unsigned>(oly::cli::parse_whole_number("-j/--threads", f.threads, 0, 16));
   opt.batch_size = oly::cli::parse_whole_number("--batch-size", f.batch_size, 1, 1000000);
   opt.wait_seconds = oly::cli::parse_real_number("--wait", f.wait, 0, 1000000);
+  if (app.count("--shards")) {
+    opt.shards = static_cast<unsigned>(oly::cli::parse_whole_number(
+        "--shards", f.shards, oly::sharding::kMinShards, oly::sharding::kMaxShards));
+  }
   opt.progress = f.progress == "always" || (f.progress == "auto" && isatty(STDERR_FILENO));
   if (app.count("--analyze")) return;  // no index involved
   if (opt.inputs.empty()) throw UsageError("no input paths given (try --help)");
