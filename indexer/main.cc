@@ -1,6 +1,7 @@
 // indexer: reads articles and builds the Xapian index. Parses flags, calls
 // oly::build_index(), maps the outcome to an exit code (0 clean, 1 inputs skipped,
 // 2 usage or fatal error, 130/143 interrupted by SIGINT/SIGTERM).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <xapian.h>
@@ -99,6 +100,16 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::IndexOptions& opt) {
   opt.index_dir = oly::cli::index_dir(app.count("--index") ? std::optional(f.index) : std::nullopt);
 }
 
+// A sharded run keeps every shard open (it holds the shard's lock) and, when building,
+// a scratch database per shard: a few files each, about 2,000 for 256 shards, more than
+// the usual soft limit of 1,024 open files. The hard limit is ours to take.
+void raise_open_file_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &r);  // if refused, running out is reported as an error
+}
+
 // Parses the flags and runs the indexer (or --analyze, printing on `out`); returns the
 // exit code.
 int run(int argc, char** argv, std::ostream& out) {
@@ -128,6 +139,7 @@ int run(int argc, char** argv, std::ostream& out) {
       return 0;
     }
     opt.handle_signals = true;  // Ctrl-C and SIGTERM remove scratch directories first
+    if (opt.shards > 0) raise_open_file_limit();
     oly::Diagnostics diag(std::cerr);
     const oly::IndexStats stats = oly::build_index(opt, diag);
     if (!f.quiet) {

@@ -350,3 +350,16 @@ TEST_CASE("sharded: --shards values are checked; 1 shard is the sharded layout",
   CHECK(inspect_index(tmp / "one/shard0").has("a"));
   CHECK(inspect_index(tmp / "one/shard0").metadata["oly.shards"] == "0/1");
 }
+
+TEST_CASE("sharded: many shards fit under a low soft limit of open files", "[sharding][cli]") {
+  // 64 shards held open and 64 scratch databases need several hundred files; the indexer
+  // raises its soft limit to the hard one instead of failing half way.
+  TempDir tmp("shard");
+  write_file(tmp / "feed.jsonl", generate_corpus(100, "f"));
+  const std::string cmd =
+      "ulimit -Sn 200 && exec \"$0\" --progress never --shards 64 -d \"$1\" \"$2\"";
+  const auto r = run({"/bin/sh", "-c", cmd, OLY_INDEXER, tmp / "idx", tmp / "feed.jsonl"});
+  INFO(r.err);
+  CHECK(r.exit.code == 0);
+  CHECK_THAT(r.err, Contains("(100 documents in the index, 64 shards)"));
+}
