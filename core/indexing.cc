@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,15 +30,16 @@
 #include "identity.h"
 #include "reader.h"
 #include "schema.h"
+#include "sharding.h"
 
 namespace oly {
 
 std::string summary_line(const std::string& dir, const IndexStats& s) {
   return fmt::format(
       "indexed {}: {} added, {} replaced, {} unchanged, {} deleted, {} skipped, {} other files "
-      "ignored, {} errors, {} warnings in {:.2f} s ({} documents in the index)",
+      "ignored, {} errors, {} warnings in {:.2f} s ({} documents in the index{})",
       dir, s.added, s.replaced, s.unchanged, s.deleted, s.skipped, s.ignored, s.errors, s.warnings,
-      s.seconds, s.documents);
+      s.seconds, s.documents, s.shards ? fmt::format(", {} shards", s.shards) : std::string());
 }
 
 namespace {
@@ -125,13 +127,41 @@ void remove_stale_builds(const std::filesystem::path& dir, const std::string& st
   }
 }
 
+// Writes `text` to a new file `path` and fsyncs it.
+void write_file_synced(const std::filesystem::path& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const bool ok = fd >= 0 &&
+                  ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
+  const int saved = errno;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw FatalError(path.string() + ": error: cannot write: " + std::strerror(saved));
+}
+
+// A new, empty index at `path`: one glass database, or `shards` of them, each knowing its
+// place, and the stub file listing them.
+void create_empty(const std::filesystem::path& path, unsigned shards) {
+  if (shards == 0) {
+    Xapian::WritableDatabase(path.string(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS).close();
+    return;
+  }
+  std::filesystem::create_directory(path);
+  for (unsigned i = 0; i < shards; ++i) {
+    Xapian::WritableDatabase db((path / sharding::shard_name(i)).string(),
+                                Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+    db.set_metadata(std::string(schema::kMetaShards), sharding::shard_label(i, shards));
+    db.commit();
+  }
+  write_file_synced(path / sharding::kStubName, sharding::stub_text(shards));
+}
+
 // Xapian creates a database by making the directory first and writing `iamglass` last, so
 // a process killed in between leaves a directory that neither opens nor passes our "is it
-// an index?" check. A new index is therefore made in a scratch directory beside it and
-// renamed into place: the path is absent or a valid empty index, never half of one. A
-// concurrent indexer that wins the rename is fine; we then open its index (and wait on
-// its lock like any other run).
-void create_atomically(const std::string& dir) {
+// an index?" check. A new index (all its shards too) is therefore made in a scratch
+// directory beside it and renamed into place: the path is absent or a valid empty index,
+// never half of one. A concurrent indexer that wins the rename is fine; we then open its
+// index (and wait on its lock like any other run).
+void create_atomically(const std::string& dir, unsigned shards) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path target = index_path(dir);
@@ -148,11 +178,16 @@ void create_atomically(const std::string& dir) {
   const fs::path scratch = target.parent_path() / (stem + std::to_string(getpid()));
   fs::remove_all(scratch, ec);
   try {
-    Xapian::WritableDatabase(scratch.string(), Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS)
-        .close();
+    create_empty(scratch, shards);
   } catch (const Xapian::Error& e) {
     fs::remove_all(scratch, ec);
     throw FatalError(target.string() + ": error: cannot create the index: " + e.get_description());
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(scratch, ec);
+    throw FatalError(target.string() + ": error: cannot create the index: " + e.what());
+  } catch (...) {
+    fs::remove_all(scratch, ec);
+    throw;
   }
   // rename(2) replaces an empty directory and fails with ENOTEMPTY/EEXIST when another
   // run got there first.
@@ -249,30 +284,62 @@ class SignalGuard {
   std::thread thread_;  // last: starts after every member it uses exists
 };
 
-Xapian::WritableDatabase open_for_writing(const IndexOptions& o, const SignalGuard& signals) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(o.index_dir, ec) && !fs::is_directory(o.index_dir, ec)) {
-    throw FatalError(o.index_dir + ": error: index path exists and is not a directory");
+// Refuses, before anything is written, an index path that is not what the flags say: a
+// sharded index without --shards or with another count (an id's shard depends on the
+// count, so changing it would leave ids in the wrong shard), --shards on an unsharded
+// index, a file, a directory of someone's files (never written into nor, by bulk builds,
+// swapped away).
+void check_layout(const IndexOptions& o) {
+  const std::string& dir = o.index_dir;
+  switch (sharding::detect_layout(dir)) {
+    case sharding::Layout::kNone:
+      return;
+    case sharding::Layout::kOther: {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(dir, ec)) {
+        throw FatalError(dir + ": error: index path exists and is not a directory");
+      }
+      throw FatalError(dir +
+                       ": error: the directory exists and is not an index; give an empty or new "
+                       "directory");
+    }
+    case sharding::Layout::kSingle:
+      if (o.shards == 0) return;
+      throw FatalError(dir + ": error: this is an unsharded index; --shards " +
+                       std::to_string(o.shards) +
+                       " builds a sharded index only in a new or empty directory");
+    case sharding::Layout::kSharded: {
+      const unsigned n = sharding::read_stub(dir);
+      if (o.shards == n) return;
+      if (o.shards == 0) {
+        throw FatalError(dir + ": error: this is a sharded index of " + std::to_string(n) +
+                         " shards; pass --shards " + std::to_string(n));
+      }
+      throw FatalError(dir + ": error: this is a sharded index of " + std::to_string(n) +
+                       " shards, not " + std::to_string(o.shards) +
+                       "; the shard count of an index cannot change (build the new count "
+                       "in another directory)");
+    }
   }
-  // Never write into (or, with bulk builds, swap away) a directory of someone's files: an
-  // existing index path must be empty or a Xapian glass database.
-  if (fs::is_directory(o.index_dir, ec) && !fs::is_empty(o.index_dir, ec) &&
-      !fs::exists(fs::path(o.index_dir) / "iamglass", ec)) {
-    throw FatalError(o.index_dir +
-                     ": error: the directory exists and is not an index; give an empty or new "
-                     "directory");
+}
+
+// The directories of an index's databases: the index itself, or its shards in order.
+std::vector<std::string> target_paths(const IndexOptions& o) {
+  if (o.shards == 0) return {o.index_dir};
+  std::vector<std::string> paths;
+  for (unsigned i = 0; i < o.shards; ++i) {
+    paths.push_back((std::filesystem::path(o.index_dir) / sharding::shard_name(i)).string());
   }
-  create_atomically(o.index_dir);
-  const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                          std::chrono::duration<double>(o.wait_seconds));
+  return paths;
+}
+
+// Opens one database for writing, waiting for another indexer's lock until `give_up`.
+Xapian::WritableDatabase open_target(const std::string& path, int flags, Clock::time_point give_up,
+                                     const IndexOptions& o, const SignalGuard& signals) {
   try {
-    // Bulk builds write their own shards; the index itself is only opened here to hold
-    // the lock, so it is never overwritten in place (--recreate swaps a new one in).
     for (;;) {
       try {
-        return Xapian::WritableDatabase(o.index_dir,
-                                        Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+        return Xapian::WritableDatabase(path, flags | Xapian::DB_BACKEND_GLASS);
       } catch (const Xapian::DatabaseLockError&) {
         signals.check(o.index_dir, "nothing was written");
         if (Clock::now() >= give_up) throw;
@@ -280,22 +347,43 @@ Xapian::WritableDatabase open_for_writing(const IndexOptions& o, const SignalGua
       }
     }
   } catch (const Xapian::DatabaseLockError&) {
-    throw FatalError(o.index_dir + ": error: the index is locked by another indexer" +
+    throw FatalError(path + ": error: the index is locked by another indexer" +
                      (o.wait_seconds > 0 ? " (waited " + fmt::format("{:g}", o.wait_seconds) + " s)"
                                          : std::string()) +
                      "; wait for it to finish, or pass --wait SECONDS");
   } catch (const Xapian::Error& e) {
-    throw FatalError(o.index_dir +
-                     ": error: cannot open the index for writing: " + e.get_description());
+    throw FatalError(path + ": error: cannot open the index for writing: " + e.get_description());
   }
+}
+
+// The index's databases, open for writing: their handles hold Xapian's locks for the
+// whole run. Bulk builds write their own scratch databases; the index itself is only
+// opened here to hold the locks, so it is never overwritten in place (--recreate swaps a
+// new one in).
+std::vector<Xapian::WritableDatabase> open_for_writing(const IndexOptions& o,
+                                                       const SignalGuard& signals) {
+  check_layout(o);
+  create_atomically(o.index_dir, o.shards);
+  const auto give_up = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(o.wait_seconds));
+  // Shards exist once the index does (create_atomically), so a missing one is an error,
+  // never silently recreated empty.
+  const int flags = o.shards ? Xapian::DB_OPEN : Xapian::DB_CREATE_OR_OPEN;
+  std::vector<Xapian::WritableDatabase> dbs;
+  // In shard order, so two runs on one index never each hold a lock the other waits for.
+  for (const std::string& path : target_paths(o)) {
+    dbs.push_back(open_target(path, flags, give_up, o, signals));
+  }
+  return dbs;
 }
 
 }  // namespace
 
 namespace {
 
-// One unit of work for a worker: an article that is new or changed.
+// One unit of work for a worker: an article that is new or changed, and its shard.
 struct Job {
+  unsigned target = 0;  // index into the run's databases (0 for an unsharded index)
   Article article;
   std::string hash;
 };
@@ -386,12 +474,22 @@ void sync_directory(const std::filesystem::path& dir) {
 
 // A built document on its way to the update-mode writer.
 struct Built {
+  unsigned target;
   std::string id_term;
   Xapian::Document doc;
 };
 
 using Batch = std::vector<Job>;
 constexpr std::size_t kJobsPerBatch = 32;  // fewer queue hand-offs
+
+// Where a bulk-mode worker writes the articles of one target (shard).
+std::filesystem::path scratch_path(const std::filesystem::path& dir, unsigned target,
+                                   unsigned worker) {
+  // An unsharded index has target 0 only: its names stay shard0, shard1, ... per worker.
+  std::string name = "shard" + std::to_string(worker);
+  if (target > 0) name += "-t" + std::to_string(target);
+  return dir / name;
+}
 
 // The threads of one run and the queues between them: workers that analyse articles
 // (routed by id hash, so duplicates of an id meet in one worker) and, in update mode, the
@@ -400,15 +498,15 @@ constexpr std::size_t kJobsPerBatch = 32;  // fewer queue hand-offs
 // a joinable std::thread behind, which would end in std::terminate.
 class Pipeline {
  public:
-  // `shard_paths` non-empty: bulk mode, one shard per worker; else update mode, written
-  // into `db` by the writer thread.
+  // `bulk_dir` non-empty: bulk mode, each worker writes scratch databases there (see
+  // scratch_path()); else update mode, written into `dbs` by the writer thread.
   Pipeline(const IndexOptions& o, const IndexIdentity& identity, unsigned threads,
-           const std::vector<std::string>& shard_paths, Xapian::WritableDatabase& db,
+           const std::filesystem::path& bulk_dir, std::vector<Xapian::WritableDatabase>& dbs,
            const SignalGuard& signals)
       : o_(o),
         identity_(identity),
-        shard_paths_(shard_paths),
-        db_(db),
+        bulk_dir_(bulk_dir),
+        dbs_(dbs),
         signals_(signals),
         pending_(threads),
         to_writer_(16) {
@@ -416,8 +514,7 @@ class Pipeline {
     try {
       for (unsigned i = 0; i < threads; ++i)
         pool_.emplace_back([this, i] { guarded([&] { work(i); }); });
-      if (shard_paths_.empty())
-        writer_ = std::thread([this] { guarded([&] { write_updates(); }); });
+      if (bulk_dir_.empty()) writer_ = std::thread([this] { guarded([&] { write_updates(); }); });
     } catch (...) {
       // No destructor runs for a half-built object: join the threads already started.
       cancelled_ = true;
@@ -436,10 +533,9 @@ class Pipeline {
   bool stopped() const { return failure_.failed() || signals_.interrupted(); }
 
   void route(Job&& job) {
-    const auto shard =
-        static_cast<unsigned>(std::hash<std::string>{}(job.article.id) % pool_.size());
-    pending_[shard].push_back(std::move(job));
-    if (pending_[shard].size() >= kJobsPerBatch) flush(shard);
+    const unsigned worker = worker_for(job.target, std::hash<std::string>{}(job.article.id));
+    pending_[worker].push_back(std::move(job));
+    if (pending_[worker].size() >= kJobsPerBatch) flush(worker);
   }
 
   // Hands over what is pending, lets every thread finish its queue, joins them, and
@@ -468,6 +564,24 @@ class Pipeline {
   // Threads keep draining their queues but do no more work once this is true.
   bool halted() const { return cancelled_ || stopped(); }
 
+  // The worker of an article: each worker serves whole targets, so that a bulk build
+  // writes about max(workers, targets) scratch databases, not their product. With fewer
+  // targets than workers, a target's articles are spread over workers/targets of them by
+  // a hash that is independent of the shard (`h` is not the shard hash).
+  unsigned worker_for(unsigned target, std::size_t h) const {
+    const auto workers = static_cast<unsigned>(pending_.size());
+    const auto targets = static_cast<unsigned>(dbs_.size());
+    if (targets >= workers) return target % workers;
+    return target + targets * static_cast<unsigned>(h % (workers / targets));
+  }
+  // Whether worker_for() can give `target` to `worker`.
+  bool serves(unsigned worker, unsigned target) const {
+    const auto workers = static_cast<unsigned>(pending_.size());
+    const auto targets = static_cast<unsigned>(dbs_.size());
+    if (targets >= workers) return target % workers == worker;
+    return worker < targets * (workers / targets) && worker % targets == target;
+  }
+
   void flush(unsigned i) {
     if (pending_[i].empty()) return;
     inboxes_[i]->push(std::move(pending_[i]));
@@ -489,8 +603,8 @@ class Pipeline {
 
   const IndexOptions& o_;
   const IndexIdentity& identity_;
-  const std::vector<std::string>& shard_paths_;
-  Xapian::WritableDatabase& db_;
+  const std::filesystem::path bulk_dir_;
+  std::vector<Xapian::WritableDatabase>& dbs_;
   const SignalGuard& signals_;
   Failure failure_;
   std::atomic<bool> cancelled_{false};
@@ -503,39 +617,61 @@ class Pipeline {
   std::thread writer_;
 };
 
+// What one worker keeps per target: a document builder and, in bulk mode, the scratch
+// database the worker writes that target's articles into.
+struct Lane {
+  DocumentBuilder builder;
+  std::optional<Xapian::WritableDatabase> scratch;
+  std::size_t pending = 0;  // documents since the scratch database's last commit
+};
+
 void Pipeline::work(unsigned index) {
   Analyzer analyzer;
   StemmerCache stemmers(o_.language);
-  DocumentBuilder builder(analyzer, stemmers);
-  std::optional<Xapian::WritableDatabase> shard;
+  std::map<unsigned, Lane> lanes;
   std::unordered_set<std::string> in_shard;
-  std::size_t pending = 0;
-  if (!shard_paths_.empty()) {
-    // No fsync for shards: they are scratch until merged, and a crash discards them.
-    // The merged index is synced before it replaces the old one.
-    shard.emplace(shard_paths_[index],
-                  Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
-    write_identity(*shard, identity_);
+  auto lane_for = [&](unsigned target) -> Lane& {
+    auto it = lanes.find(target);
+    if (it != lanes.end()) return it->second;
+    Lane& lane = lanes.emplace(target, Lane{DocumentBuilder(analyzer, stemmers), std::nullopt, 0})
+                     .first->second;
+    if (!bulk_dir_.empty()) {
+      // No fsync for scratch databases: a crash discards them. The merged index is synced
+      // before it replaces the old one.
+      lane.scratch.emplace(scratch_path(bulk_dir_, target, index).string(),
+                           Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+      write_identity(*lane.scratch, identity_);
+    }
+    return lane;
+  };
+  // Bulk mode: a worker makes its scratch databases before reading its queue, as the
+  // unsharded build always has; the signal tests take them as the sign that a run is
+  // under way.
+  for (unsigned t = 0; t < dbs_.size() && !bulk_dir_.empty(); ++t) {
+    if (serves(index, t)) lane_for(t);
   }
   std::vector<Built> out;
   Batch batch;
   while (inboxes_[index]->pop(batch)) {
     if (halted()) continue;  // drain so the reader never blocks
     for (Job& job : batch) {
+      Lane& lane = lane_for(job.target);
+      DocumentBuilder& builder = lane.builder;
       std::string id_term = std::string(schema::kPrefixId) + job.article.id;
       Xapian::Document doc = builder.build(job.article, job.hash);
-      if (!shard) {
-        out.push_back({std::move(id_term), std::move(doc)});
+      if (!lane.scratch) {
+        out.push_back({job.target, std::move(id_term), std::move(doc)});
         continue;
       }
-      // Ids are routed to shards by hash, so a duplicate id meets its first copy here.
+      Xapian::WritableDatabase* shard = &*lane.scratch;
+      // Ids are routed to workers by hash, so a duplicate id meets its first copy here.
       if (in_shard.insert(job.article.id).second)
         shard->add_document(doc);
       else
         shard->replace_document(id_term, doc);
-      if (++pending >= o_.batch_size) {
+      if (++lane.pending >= o_.batch_size) {
         shard->commit();
-        pending = 0;
+        lane.pending = 0;
       }
     }
     if (!out.empty()) {
@@ -543,7 +679,9 @@ void Pipeline::work(unsigned index) {
       out.clear();
     }
   }
-  if (shard && !halted()) shard->commit();
+  for (auto& [target, lane] : lanes) {
+    if (lane.scratch && !halted()) lane.scratch->commit();
+  }
   dropped_tokens_ += analyzer.dropped_tokens();
 }
 
@@ -551,33 +689,43 @@ void Pipeline::work(unsigned index) {
 // cost to the batch in flight (every earlier batch is durable), and a few hundred documents
 // flush faster than Xapian's default threshold of 10,000 (bench/README.md).
 void Pipeline::write_updates() {
-  std::size_t pending = 0;
+  std::vector<std::size_t> pending(dbs_.size(), 0);  // per target
   std::vector<Built> docs;
   while (to_writer_.pop(docs)) {
     if (halted()) continue;
     for (Built& b : docs) {
+      Xapian::WritableDatabase& db = dbs_[b.target];
       // replace_document on the unique id term keeps every run idempotent.
-      db_.replace_document(b.id_term, b.doc);
-      if (++pending >= o_.batch_size) {
-        db_.commit();
-        pending = 0;
+      db.replace_document(b.id_term, b.doc);
+      if (++pending[b.target] >= o_.batch_size) {
+        db.commit();
+        pending[b.target] = 0;
       }
     }
   }
 }
 
+// The documents of all the run's databases.
+Xapian::doccount total_docs(const std::vector<Xapian::WritableDatabase>& dbs) {
+  Xapian::doccount n = 0;
+  for (const auto& db : dbs) n += db.get_doccount();
+  return n;
+}
+
 // One indexing run, after the index is open and checked: read the inputs on this thread,
 // route new and changed articles through a Pipeline, then finish in bulk mode (merge and
-// swap) or update mode (prune and commit).
+// swap) or update mode (prune and commit). A sharded index is one run over several
+// databases (targets): one reading pass, one set of diagnostics, one mode for all shards
+// (bulk only when all are empty), so the shards never end in different states.
 class IndexRun {
  public:
   IndexRun(const IndexOptions& o, Diagnostics& diag, SignalGuard& signals,
-           Xapian::WritableDatabase& db)
+           std::vector<Xapian::WritableDatabase>& dbs)
       : o_(o),
         diag_(diag),
         signals_(signals),
-        db_(db),
-        old_docs_(db.get_doccount()),
+        dbs_(dbs),
+        old_docs_(total_docs(dbs)),
         bulk_(o.recreate || old_docs_ == 0),
         identity_(current_identity(o.language)),
         errors_at_start_(diag.errors()),
@@ -586,8 +734,13 @@ class IndexRun {
     threads_ = std::min(threads_, 16u);
     languages_.insert(o.language);
     if (!bulk_) {
-      for (const auto& l : stored_languages(db)) languages_.insert(l);
+      // Every shard records the languages of all: a search of the combined database
+      // reads the metadata of the first shard only.
+      for (const auto& db : dbs) {
+        for (const auto& l : stored_languages(db)) languages_.insert(l);
+      }
     }
+    stats_.shards = o.shards;
   }
 
   IndexStats run();
@@ -602,9 +755,11 @@ class IndexRun {
   void make_scratch();
   bool read_file(const InputFile& f, Pipeline& pipeline);
   bool take(InputItem&& item, Pipeline& pipeline);
-  bool is_unchanged(const std::string& id, const std::string& hash, bool& exists);
+  bool is_unchanged(unsigned target, const std::string& id, const std::string& hash, bool& exists);
   void check_yields(const std::vector<IgnoredFiles>& ignored);
   void finish_bulk();
+  Xapian::doccount merge_target(unsigned target, const std::filesystem::path& out);
+  void write_metadata(Xapian::WritableDatabase& db, unsigned target) const;
   void count_replaced_and_deleted();
   void finish_update();
   std::string language_list() const;
@@ -612,16 +767,15 @@ class IndexRun {
   const IndexOptions& o_;
   Diagnostics& diag_;
   SignalGuard& signals_;
-  Xapian::WritableDatabase& db_;
+  std::vector<Xapian::WritableDatabase>& dbs_;  // the index, or its shards in order
   const Xapian::doccount old_docs_;
   const bool bulk_;
   const IndexIdentity identity_;
   const std::size_t errors_at_start_, warnings_at_start_;
   unsigned threads_ = 1;
   IndexStats stats_;
-  std::optional<Xapian::Database> snapshot_;  // update mode: the index as it was
-  TempDir temp_;                              // bulk mode: shards and the merged index
-  std::vector<std::string> shard_paths_;
+  std::vector<Xapian::Database> snapshots_;  // update mode: each target as it was
+  TempDir temp_;  // bulk mode: the workers' scratch databases and the merged index
   std::unordered_map<std::string, std::string> seen_;  // id -> where, for duplicates, prune
   std::set<std::string> languages_;                    // stemming languages in the index
   std::vector<std::size_t> yields_, errors_in_;        // per input path
@@ -638,8 +792,6 @@ void IndexRun::make_scratch() {
   temp_.path = target.parent_path() / (stem + std::to_string(getpid()));
   fs::remove_all(temp_.path);
   fs::create_directories(temp_.path);
-  for (unsigned i = 0; i < threads_; ++i)
-    shard_paths_.push_back((temp_.path / ("shard" + std::to_string(i))).string());
 }
 
 IndexStats IndexRun::run() {
@@ -660,10 +812,12 @@ IndexStats IndexRun::run() {
   if (bulk_) {
     make_scratch();
   } else {
-    snapshot_.emplace(o_.index_dir);  // unchanged articles are judged against this
+    // Unchanged articles are judged against these.
+    for (const std::string& path : target_paths(o_)) snapshots_.emplace_back(path);
   }
   {
-    Pipeline pipeline(o_, identity_, threads_, shard_paths_, db_, signals_);
+    Pipeline pipeline(o_, identity_, threads_, bulk_ ? temp_.path : std::filesystem::path(), dbs_,
+                      signals_);
     yields_.assign(o_.inputs.size(), 0);
     errors_in_.assign(o_.inputs.size(), 0);
     for (const InputFile& f : files) {
@@ -736,33 +890,37 @@ bool IndexRun::take(InputItem&& item, Pipeline& pipeline) {
     languages_.insert(a.lang);
   }
   std::string hash = content_hash(a);
+  const unsigned target = o_.shards ? sharding::shard_of(a.id, o_.shards) : 0;
   bool exists = !first_time;
-  if (snapshot_ && first_time && is_unchanged(a.id, hash, exists)) {
+  if (!bulk_ && first_time && is_unchanged(target, a.id, hash, exists)) {
     ++stats_.unchanged;
     return true;
   }
   ++(exists ? stats_.replaced : stats_.added);
-  pipeline.route(Job{std::move(a), std::move(hash)});
+  pipeline.route(Job{target, std::move(a), std::move(hash)});
   return true;
 }
 
 // Update mode: whether the index already holds `id` (`exists`) with this content hash.
-bool IndexRun::is_unchanged(const std::string& id, const std::string& hash, bool& exists) {
+// Only the id's own shard is looked at: that is the only place it can be.
+bool IndexRun::is_unchanged(unsigned target, const std::string& id, const std::string& hash,
+                            bool& exists) {
   const std::string id_term = std::string(schema::kPrefixId) + id;
+  Xapian::Database& snapshot = snapshots_[target];
   // Our own writer commits while we read: when the snapshot's blocks are reused, move it
   // to the latest commit and look again. A newer commit cannot hold this id from this run
   // (it is seen here for the first time), so the answer stays right.
   for (int attempt = 0;; ++attempt) {
     try {
       exists = false;
-      Xapian::PostingIterator p = snapshot_->postlist_begin(id_term);
-      if (p == snapshot_->postlist_end(id_term)) return false;
+      Xapian::PostingIterator p = snapshot.postlist_begin(id_term);
+      if (p == snapshot.postlist_end(id_term)) return false;
       exists = true;
-      return snapshot_->get_document(*p, Xapian::DOC_ASSUME_VALID)
+      return snapshot.get_document(*p, Xapian::DOC_ASSUME_VALID)
                  .get_value(schema::kSlotContentHash) == hash;
     } catch (const Xapian::DatabaseModifiedError&) {
       if (attempt >= 100) throw;
-      snapshot_->reopen();
+      snapshot.reopen();
     }
   }
 }
@@ -803,18 +961,49 @@ std::string IndexRun::language_list() const {
 void IndexRun::count_replaced_and_deleted() {
   const std::string prefix(schema::kPrefixId);
   std::size_t kept = 0;
-  for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
-    if (seen_.count((*t).substr(prefix.size())))
-      ++kept;
-    else
-      ++stats_.deleted;
+  for (auto& db : dbs_) {
+    for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+      if (seen_.count((*t).substr(prefix.size())))
+        ++kept;
+      else
+        ++stats_.deleted;
+    }
   }
   stats_.replaced = kept;
   stats_.added -= std::min(stats_.added, kept);
 }
 
-// Merges the shards into a new index beside the old one, then swaps directories: a reader
-// sees the old index until the new one is complete.
+// The metadata every database of the index carries: the analyzer's identity, the
+// languages, and for a shard its place ("I/N").
+void IndexRun::write_metadata(Xapian::WritableDatabase& db, unsigned target) const {
+  write_identity(db, identity_);
+  db.set_metadata(std::string(schema::kMetaLanguages), language_list());
+  if (o_.shards) {
+    db.set_metadata(std::string(schema::kMetaShards), sharding::shard_label(target, o_.shards));
+  }
+}
+
+// Compacts the workers' scratch databases of one target into `out`; a target no article
+// went to becomes an empty database. Returns its document count.
+Xapian::doccount IndexRun::merge_target(unsigned target, const std::filesystem::path& out) {
+  Xapian::Database all;
+  for (unsigned w = 0; w < threads_; ++w) {
+    const std::filesystem::path p = scratch_path(temp_.path, target, w);
+    if (std::filesystem::exists(p)) all.add_database(Xapian::Database(p.string()));
+  }
+  if (all.size() > 0) all.compact(out.string(), Xapian::DBCOMPACT_MULTIPASS);
+  // compact() copies user metadata from the scratch databases; make sure it is there.
+  Xapian::WritableDatabase m(out.string(), all.size() > 0
+                                               ? Xapian::DB_OPEN
+                                               : Xapian::DB_CREATE | Xapian::DB_BACKEND_GLASS);
+  write_metadata(m, target);
+  m.commit();
+  return m.get_doccount();
+}
+
+// Merges the scratch databases into a new index beside the old one (for a sharded index,
+// a new directory of shards and stub), then swaps directories: a reader sees the old
+// index until the new one is complete, and all shards change in the same single step.
 void IndexRun::finish_bulk() {
   namespace fs = std::filesystem;
   if (replaces_all() && (run_errors() > 0 || stopped_)) {
@@ -827,23 +1016,21 @@ void IndexRun::finish_bulk() {
     return;
   }
   if (o_.recreate && old_docs_ > 0) count_replaced_and_deleted();
-  Xapian::Database all;
-  for (const auto& p : shard_paths_) all.add_database(Xapian::Database(p));
   const fs::path target = index_path(o_.index_dir);
   const fs::path merged = temp_.path / "merged";
-  all.compact(merged.string(), Xapian::DBCOMPACT_MULTIPASS);
-  {
-    // compact() copies user metadata from the shards; make sure it is there.
-    Xapian::WritableDatabase m(merged.string(), Xapian::DB_OPEN);
-    write_identity(m, identity_);
-    m.set_metadata(std::string(schema::kMetaLanguages), language_list());
-    m.commit();
-    stats_.documents = m.get_doccount();
+  if (o_.shards) fs::create_directory(merged);
+  for (unsigned t = 0; t < dbs_.size(); ++t) {
+    const fs::path out = o_.shards ? merged / sharding::shard_name(t) : merged;
+    stats_.documents += merge_target(t, out);
+    sync_directory(out);
   }
-  sync_directory(merged);
+  if (o_.shards) {
+    write_file_synced(merged / sharding::kStubName, sharding::stub_text(o_.shards));
+    sync_directory(merged);
+  }
   const auto critical = signals_.critical();
   signals_.check(o_.index_dir, "nothing was swapped in; the index is unchanged");
-  db_.close();  // releases the lock just before the swap
+  for (auto& db : dbs_) db.close();  // releases the locks just before the swap
   // One atomic step: readers see either the old index or the new one, and a crash
   // leaves one of them in place.
   if (::renameat2(AT_FDCWD, merged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
@@ -861,34 +1048,55 @@ void IndexRun::finish_update() {
                     "--prune skipped because some inputs had errors or yielded no articles; "
                     "nothing was deleted");
     } else {
-      std::vector<std::string> doomed;
       const std::string prefix(schema::kPrefixId);
-      for (auto t = db_.allterms_begin(prefix); t != db_.allterms_end(prefix); ++t) {
-        if (!seen_.count((*t).substr(prefix.size()))) doomed.push_back(*t);
+      for (auto& db : dbs_) {
+        std::vector<std::string> doomed;
+        for (auto t = db.allterms_begin(prefix); t != db.allterms_end(prefix); ++t) {
+          if (!seen_.count((*t).substr(prefix.size()))) doomed.push_back(*t);
+        }
+        for (const auto& term : doomed) db.delete_document(term);
+        stats_.deleted += doomed.size();
       }
-      for (const auto& term : doomed) db_.delete_document(term);
-      stats_.deleted = doomed.size();
     }
   }
-  write_identity(db_, identity_);
-  db_.set_metadata(std::string(schema::kMetaLanguages), language_list());
-  db_.commit();
-  stats_.documents = db_.get_doccount();
-  db_.close();
+  for (unsigned t = 0; t < dbs_.size(); ++t) {
+    write_metadata(dbs_[t], t);
+    dbs_[t].commit();
+    stats_.documents += dbs_[t].get_doccount();
+  }
+  for (auto& db : dbs_) db.close();
+}
+
+// A database's recorded place in a sharded index must be the one it is opened as: a
+// shard written on its own (`-d DIR/shard2`) would receive ids that belong elsewhere.
+void check_place(const IndexOptions& o, Xapian::WritableDatabase& db, const std::string& path,
+                 unsigned target) {
+  const std::string place = db.get_metadata(std::string(schema::kMetaShards));
+  const std::string expected = o.shards ? sharding::shard_label(target, o.shards) : "";
+  if (place == expected) return;
+  if (expected.empty()) {
+    throw FatalError(path + ": error: this is shard " + place +
+                     " of a sharded index; index the directory that holds its " +
+                     std::string(sharding::kStubName) + ", with --shards");
+  }
+  throw FatalError(path + ": error: recorded as shard '" + place + "', not " + expected +
+                   "; the shards or the " + std::string(sharding::kStubName) +
+                   " file were changed by hand");
 }
 
 // Refuses an index this run cannot update: another analyzer or default language.
-void check_compatible(const IndexOptions& o, Xapian::WritableDatabase& db) {
+void check_compatible(const IndexOptions& o, Xapian::WritableDatabase& db,
+                      const std::string& path) {
   if (o.recreate) return;
   if (auto why = identity_mismatch(db)) {
-    throw FatalError(o.index_dir + ": error: " + *why +
+    throw FatalError(path + ": error: " + *why +
                      "\n  re-run with --recreate to rebuild it with this analyzer");
   }
   const IndexIdentity stored = stored_identity(db);
   if (!stored.default_language.empty() && stored.default_language != o.language) {
-    throw FatalError(o.index_dir + ": error: the index's default language is '" +
-                     stored.default_language + "', not '" + o.language + "'; pass --language " +
-                     stored.default_language + " or --recreate");
+    throw FatalError(path + ": error: the index's default language is '" + stored.default_language +
+                     "', not '" + o.language + "'; pass --language " + stored.default_language +
+                     " or --recreate");
   }
 }
 
@@ -898,20 +1106,28 @@ IndexStats build_index(const IndexOptions& o, Diagnostics& diag) {
   if (!Stemmer::known(o.language)) {
     throw FatalError("error: no stemmer for language '" + o.language + "'");
   }
+  if (o.shards > sharding::kMaxShards) {
+    throw FatalError("error: --shards " + std::to_string(o.shards) + " is more than " +
+                     std::to_string(sharding::kMaxShards));
+  }
   // First, so that every thread of the run starts with SIGINT and SIGTERM blocked.
   SignalGuard signals(o.handle_signals, o.index_dir);
-  // The writable handle holds Xapian's lock on the index for the whole run, so no other
-  // indexer can interleave with us.
-  Xapian::WritableDatabase db = open_for_writing(o, signals);
+  // The writable handles hold Xapian's locks on the index (every shard) for the whole
+  // run, so no other indexer can interleave with us.
+  std::vector<Xapian::WritableDatabase> dbs = open_for_writing(o, signals);
   signals.check(o.index_dir, "nothing was written");
-  check_compatible(o, db);
+  const std::vector<std::string> paths = target_paths(o);
+  for (unsigned t = 0; t < dbs.size(); ++t) {
+    check_place(o, dbs[t], paths[t], t);
+    check_compatible(o, dbs[t], paths[t]);
+  }
   try {
     // Bulk mode, for a new or recreated index: each worker writes a shard of its own and
     // the shards are merged by Xapian's compactor at the end. Writing fresh shards in
     // parallel uses every core and the compacted index is smaller. Update mode, for an
     // index that already holds articles: workers analyse in parallel, one writer replaces
     // documents in place, batch by batch.
-    IndexRun run(o, diag, signals, db);
+    IndexRun run(o, diag, signals, dbs);
     return run.run();
   } catch (const Xapian::Error& e) {
     // What was committed in earlier batches stays; the batch in flight is lost.

@@ -17,6 +17,9 @@ namespace oly {
 struct IndexOptions {
   std::string index_dir;
   std::vector<std::string> inputs;
+  // 0: index_dir is one index. N (1 to sharding::kMaxShards): index_dir holds N shards and
+  // the stub file XAPIANDB (core/sharding.h); the count of an existing index cannot change.
+  unsigned shards = 0;
   std::string language = "en";   // default stemming language for articles without `lang`
   bool prune = false;            // delete indexed articles not seen in this run
   bool recreate = false;         // start from an empty index
@@ -43,7 +46,8 @@ struct IndexStats {
   std::size_t errors = 0;
   std::size_t warnings = 0;
   std::size_t bytes = 0;
-  std::size_t documents = 0;  // documents in the index at the end
+  std::size_t documents = 0;  // documents in the index at the end (all shards)
+  unsigned shards = 0;        // IndexOptions::shards
   double seconds = 0;
 };
 
@@ -62,10 +66,12 @@ class Interrupted : public FatalError {
 // Throws FatalError when the run cannot start or go on (locked index, incompatible
 // index, unwritable path). Everything indexed before a fatal error stays committed.
 // --recreate never swaps in, and --prune never deletes, when an input had an error or a
-// path yielded no articles: the old index stays as it was.
+// path yielded no articles: the old index stays as it was. A sharded index is one run:
+// inputs are read once, each article goes to its shard, the refusals above hold for all
+// shards together, and a new or --recreate'd sharded index is swapped in as one directory.
 IndexStats build_index(const IndexOptions& options, Diagnostics& diag);
 
-// "indexed DIR: N added, ..." as printed at the end of a run.
+// "indexed DIR: N added, ..." as printed at the end of a run (counts summed over shards).
 std::string summary_line(const std::string& index_dir, const IndexStats& s);
 
 }  // namespace oly

@@ -54,6 +54,8 @@ inline constexpr std::string_view kMetaAnalyzer = "oly.analyzer";
 inline constexpr std::string_view kMetaDefaultLanguage = "oly.default_language";
 // Comma-separated stemming languages of the indexed articles; queries are stemmed in each.
 inline constexpr std::string_view kMetaLanguages = "oly.languages";
+// "I/N" in shard I of a sharded index of N shards (core/sharding.h); absent otherwise.
+inline constexpr std::string_view kMetaShards = "oly.shards";
 
 // Positions: each positional field starts this far past the previous one, so that a
 // phrase or NEAR query can never match across a field boundary.

@@ -1,6 +1,7 @@
 // indexer: reads articles and builds the Xapian index. Parses flags, calls
 // oly::build_index(), maps the outcome to an exit code (0 clean, 1 inputs skipped,
 // 2 usage or fatal error, 130/143 interrupted by SIGINT/SIGTERM).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <xapian.h>
@@ -15,6 +16,7 @@
 #include "inspect.h"
 #include "language.h"
 #include "output.h"
+#include "sharding.h"
 
 namespace {
 
@@ -35,7 +37,7 @@ void reject_extras(const std::vector<std::string>& extras) {
 struct Flags {
   std::string analyze, index, progress = "auto";
   std::string threads = "0", batch_size = std::to_string(oly::IndexOptions{}.batch_size);
-  std::string wait = "0";
+  std::string wait = "0", shards;
   bool json = false, quiet = false;
 };
 
@@ -54,6 +56,11 @@ void add_flags(CLI::App& app, Flags& f, oly::IndexOptions& opt) {
   app.add_flag("--prune", opt.prune,
                "Delete indexed articles whose ids are not in this run's input");
   app.add_flag("--recreate", opt.recreate, "Start from an empty index");
+  app.add_option("--shards", f.shards,
+                 "Build or update a sharded index of N shards (1 to 256): DIR/shard0.. and the "
+                 "stub file DIR/XAPIANDB; an article goes to shard FNV-1a-64(id) % N. The "
+                 "count of an existing index cannot change")
+      ->type_name("N");
   app.add_option("--wait", f.wait,
                  "If another indexer holds the lock, wait up to SECONDS for it (0 to 1000000)")
       ->type_name("SECONDS");
@@ -83,10 +90,24 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::IndexOptions& opt) {
       static_cast<unsigned>(oly::cli::parse_whole_number("-j/--threads", f.threads, 0, 16));
   opt.batch_size = oly::cli::parse_whole_number("--batch-size", f.batch_size, 1, 1000000);
   opt.wait_seconds = oly::cli::parse_real_number("--wait", f.wait, 0, 1000000);
+  if (app.count("--shards")) {
+    opt.shards = static_cast<unsigned>(oly::cli::parse_whole_number(
+        "--shards", f.shards, oly::sharding::kMinShards, oly::sharding::kMaxShards));
+  }
   opt.progress = f.progress == "always" || (f.progress == "auto" && isatty(STDERR_FILENO));
   if (app.count("--analyze")) return;  // no index involved
   if (opt.inputs.empty()) throw UsageError("no input paths given (try --help)");
   opt.index_dir = oly::cli::index_dir(app.count("--index") ? std::optional(f.index) : std::nullopt);
+}
+
+// A sharded run keeps every shard open (it holds the shard's lock) and, when building,
+// a scratch database per shard: a few files each, about 2,000 for 256 shards, more than
+// the usual soft limit of 1,024 open files. The hard limit is ours to take.
+void raise_open_file_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = r.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &r);  // if refused, running out is reported as an error
 }
 
 // Parses the flags and runs the indexer (or --analyze, printing on `out`); returns the
@@ -118,6 +139,7 @@ int run(int argc, char** argv, std::ostream& out) {
       return 0;
     }
     opt.handle_signals = true;  // Ctrl-C and SIGTERM remove scratch directories first
+    if (opt.shards > 0) raise_open_file_limit();
     oly::Diagnostics diag(std::cerr);
     const oly::IndexStats stats = oly::build_index(opt, diag);
     if (!f.quiet) {
