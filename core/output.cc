@@ -208,6 +208,9 @@ void print_json(std::ostream& out, const SearchResult& r, std::optional<std::siz
   s["total_is_exact"] = r.total_is_exact();
   s["returned"] = r.hits.size();
   s["elapsed_ms"] = r.elapsed_ms;
+  auto failed = nlohmann::ordered_json::array();
+  for (const auto& f : r.shards_failed) failed.push_back({{"shard", f.shard}, {"error", f.error}});
+  s["shards"] = {{"total", r.shards_total}, {"failed", failed}};
   out << json_text(s) << '\n';
 }
 

@@ -14,202 +14,174 @@
 
 namespace oly {
 
-Searcher::Searcher(SearchOptions options) : opt_(std::move(options)) {
-  // An indexer may commit, or swap in a rebuilt index, while we open: the open or the
-  // first reads can then see a mix of revisions (DatabaseModifiedError, or a
-  // DatabaseCorruptError from blocks of two revisions). Such errors are transient: retry
-  // with a fresh open for a while before calling the index broken.
-  IndexIdentity stored;
-  std::vector<std::string> stored_langs;
-  for (int attempt = 0;; ++attempt) {
-    try {
-      opened_version_ = version_file_id();
-      db_ = Xapian::Database(opt_.index_dir);
-      if (auto why = identity_mismatch(db_)) {
-        throw FatalError(opt_.index_dir + ": error: " + *why +
-                         "\n  rebuild it with: indexer --recreate -d " + opt_.index_dir +
-                         " PATH...");
-      }
-      stored = stored_identity(db_);
-      stored_langs = stored_languages(db_);
-      break;
-    } catch (const Xapian::DatabaseNotFoundError&) {
-      throw FatalError(opt_.index_dir + ": error: no index here (build one with: indexer -d " +
-                       opt_.index_dir + " PATH...)");
-    } catch (const Xapian::Error& e) {
-      const std::string type = e.get_type();
-      const bool transient = type == "DatabaseModifiedError" || type == "DatabaseCorruptError" ||
-                             type == "DatabaseOpeningError";
-      if (!transient || attempt >= 20) {
-        throw FatalError(opt_.index_dir + ": error: cannot open the index: " + e.get_description());
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
-    }
-  }
-  std::string lang = stored.default_language;
-  if (lang.empty()) lang = "en";
-  stemmers_.emplace(lang);
-  // Query words are stemmed in every language the index holds, because each article's
-  // stems come from its own language; --language narrows that to one.
-  std::vector<std::string> langs;
-  if (!opt_.language.empty()) {
-    if (!Stemmer::known(opt_.language)) {
-      throw FatalError("error: no stemmer for language '" + opt_.language + "'");
-    }
-    langs.push_back(opt_.language);
-  } else {
-    langs.push_back(lang);
-    for (const auto& l : stored_langs) {
-      if (std::find(langs.begin(), langs.end(), l) == langs.end()) langs.push_back(l);
-    }
-  }
-  for (const auto& l : langs) query_stemmers_.emplace_back(l);
+namespace {
 
-  if (!opt_.since.empty() || !opt_.until.empty()) {
+SearchOptions with_specs(SearchOptions o) {
+  if (o.index.specs.empty()) o.index.specs.push_back(o.index_dir);
+  return o;
+}
+
+}  // namespace
+
+void validate_request(const SearchRequest& r) {
+  if (!r.language.empty() && !Stemmer::known(r.language)) {
+    throw RequestError("no stemmer for language '" + r.language + "'");
+  }
+  if (!r.since.empty() || !r.until.empty()) {
     try {
-      date_bounds_ = parse_date_filter(opt_.since + ".." + opt_.until);
+      parse_date_filter(r.since + ".." + r.until);
     } catch (const QuerySyntaxError& e) {
-      throw FatalError(std::string("error: --since/--until: ") + e.what());
+      throw RequestError(std::string("since/until: ") + e.what());
     }
   }
 }
 
-std::pair<unsigned long, unsigned long> Searcher::version_file_id() const {
-  struct stat st {};
-  if (::stat((opt_.index_dir + "/iamglass").c_str(), &st) != 0) return {0, 0};
-  return {static_cast<unsigned long>(st.st_dev), static_cast<unsigned long>(st.st_ino)};
+Searcher::Searcher(SearchOptions options)
+    : opt_(with_specs(std::move(options))), set_(opt_.index) {}
+
+std::vector<const Stemmer*> Searcher::query_stemmers(const std::string& language) {
+  // Query words are stemmed in every language the shards hold, because each article's
+  // stems come from its own language; a request's language narrows that to one.
+  std::vector<std::string> langs =
+      language.empty() ? set_.languages() : std::vector<std::string>{language};
+  std::vector<const Stemmer*> out;
+  for (const auto& l : langs) out.push_back(&query_stemmers_.try_emplace(l, l).first->second);
+  return out;
 }
 
 SearchResult Searcher::search(const std::string& query) {
+  SearchRequest r;
+  r.query = query;
+  return search(r);
+}
+
+SearchResult Searcher::search(const SearchRequest& request) {
+  validate_request(request);
   // A reader's snapshot can be overwritten by a concurrent indexer's commits; reopen to
   // the latest commit and try again.
   // A long-lived searcher (--batch) moves to the latest commit before each query after
   // the first, so it sees what an indexer added since. A rebuilt index swapped in by
   // `indexer --recreate` can make blocks of two revisions meet: open afresh and retry.
+  // Any other error (a remote shard gone) is pinned on its shard by IndexSet.
+  int unexplained = 0;
   for (int attempt = 0;; ++attempt) {
     try {
-      if (searches_ > 0 || attempt > 0) {
-        // `indexer --recreate` swaps in a new directory, which reopen() cannot see: the
-        // version file's inode tells.
-        const auto now = version_file_id();
-        if (now != opened_version_) {
-          db_ = Xapian::Database(opt_.index_dir);
-          opened_version_ = now;
-        } else {
-          db_.reopen();
-        }
-      }
+      if (searches_ > 0 || attempt > 0) set_.refresh();
       ++searches_;
-      return run(query);
+      return run(request);
     } catch (const Xapian::DatabaseModifiedError& e) {
       if (attempt >= 20) {
-        throw FatalError(opt_.index_dir +
-                         ": error: the index keeps changing: " + e.get_description());
+        throw FatalError("error: the index keeps changing: " + e.get_description());
       }
     } catch (const Xapian::Error& e) {
       const std::string type = e.get_type();
       const bool transient = type == "DatabaseCorruptError" || type == "DatabaseOpeningError";
-      if (!transient || attempt >= 20) {
-        throw FatalError(opt_.index_dir + ": error: " + e.get_description());
+      if (transient && attempt < 20) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+        set_.reopen_local();
+        continue;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
-      try {
-        db_ = Xapian::Database(opt_.index_dir);
-      } catch (const Xapian::Error&) {
-        // try again on the next attempt
-      }
+      // Throws naming the shard that failed (without --partial), or drops it.
+      if (set_.handle_failure(e)) continue;
+      // Every shard answers the probe: a glitch worth one more try, not two.
+      if (++unexplained > 1) throw FatalError("error: " + e.get_description());
     }
   }
 }
 
-void Searcher::add_matches(Hit& h, const Xapian::Document& doc, Highlighter& hl) {
+void Searcher::add_matches(const SearchRequest& rq, Hit& h, const Xapian::Document& doc,
+                           Highlighter& hl, const std::string& lang) {
   const std::string& body = h.article.body;
   std::optional<BodyMap> map = decode_body_map(doc.get_value(schema::kSlotBodyMap));
   if (map && map->body_size == body.size()) {
     // Only the chunks around the matches are analysed (core/body_map.h).
     BodyText text(analyzer_, body, std::move(*map));
-    const BodyMatches found = hl.find_in_body(db_, h.docid, text, h.article.lang, opt_.max_matches);
+    const BodyMatches found = hl.find_in_body(set_.db(), h.docid, text, lang, opt_.max_matches);
     h.matches = Highlighter::ranges(found.matches);
     h.matches_truncated = found.truncated;
     // --snippets 0: no snippet at all (the printers show none), not a default one.
-    if (opt_.snippet.fragments > 0) h.snippet = hl.snippet(body, found.matches, opt_.snippet, text);
+    if (rq.snippet.fragments > 0) h.snippet = hl.snippet(body, found.matches, rq.snippet, text);
     return;
   }
   // A document indexed before body maps (or with a damaged one): the whole body, as
   // exact but as slow as it ever was.
-  std::vector<Match> found = hl.find(body, "", h.article.lang);
+  std::vector<Match> found = hl.find(body, "", lang);
   if (found.size() > opt_.max_matches) {
     found.resize(opt_.max_matches);
     h.matches_truncated = true;
   }
   h.matches = Highlighter::ranges(found);
-  if (opt_.snippet.fragments > 0) h.snippet = hl.snippet(body, found, opt_.snippet);
+  if (rq.snippet.fragments > 0) h.snippet = hl.snippet(body, found, rq.snippet);
 }
 
-SearchResult Searcher::run(const std::string& query) {
+SearchResult Searcher::run(const SearchRequest& rq) {
   const auto started = std::chrono::steady_clock::now();
   QueryOptions qo;
-  qo.match_any = opt_.match_any;
-  std::vector<const Stemmer*> stemmers;
-  for (const auto& s : query_stemmers_) stemmers.push_back(&s);
-  ParsedQuery pq = parse_query(query, analyzer_, stemmers, qo);
-  if (date_bounds_) {
+  qo.match_any = rq.match_any;
+  ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
+  if (!rq.since.empty() || !rq.until.empty()) {
     QueryNode both;
     both.kind = QueryNode::Kind::kAnd;
     both.children.push_back(std::move(pq.root));
-    both.children.push_back(*date_bounds_);
+    both.children.push_back(parse_date_filter(rq.since + ".." + rq.until));
     pq.root = std::move(both);
   }
+  Xapian::Database& db = set_.db();
 
   SearchResult r;
-  r.query = query;
+  r.query = rq.query;
+  r.shards_total = set_.total();
+  r.shards_failed = set_.failed();
   r.understood = pq.describe();
-  const Xapian::Query xq = pq.to_xapian(qo, &db_);
+  const Xapian::Query xq = pq.to_xapian(qo, &db);
   r.xapian = xq.get_description();
 
-  Xapian::Enquire enquire(db_);
+  Xapian::Enquire enquire(db);
   enquire.set_query(xq);
   // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
   enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
   // Docids depend on how the index was built (bulk shards per thread), so equal scores
   // or dates are ordered by the article id: the same list on every machine.
   Xapian::MultiValueKeyMaker by_date;
-  if (opt_.sort == SortOrder::kRelevance) {
+  if (rq.sort == SortOrder::kRelevance) {
     enquire.set_sort_by_relevance_then_value(schema::kSlotId, false);
   } else {
     // Undated articles last in both orders: "~" sorts after every "YYYYMMDD", and in
     // reverse an empty value sorts after every date.
-    const bool newest_first = opt_.sort == SortOrder::kDateDescending;
+    const bool newest_first = rq.sort == SortOrder::kDateDescending;
     by_date.add_value(schema::kSlotDate, newest_first, newest_first ? "" : "~");
     by_date.add_value(schema::kSlotId);
     enquire.set_sort_by_key(&by_date, false);
   }
   // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
   // total is Xapian's estimate within its bounds. --count asks for the exact number.
-  const Xapian::doccount check_at_least = opt_.exact_count
-                                              ? db_.get_doccount()
+  const Xapian::doccount check_at_least = rq.exact_count
+                                              ? db.get_doccount()
                                               : static_cast<Xapian::doccount>(std::max<std::size_t>(
-                                                    opt_.offset + opt_.limit, kExactCountUpTo));
-  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(opt_.offset),
-                                       static_cast<Xapian::doccount>(opt_.limit), check_at_least);
+                                                    rq.offset + rq.limit, kExactCountUpTo));
+  Xapian::MSet mset = enquire.get_mset(static_cast<Xapian::doccount>(rq.offset),
+                                       static_cast<Xapian::doccount>(rq.limit), check_at_least);
   r.lower_bound = mset.get_matches_lower_bound();
   r.upper_bound = mset.get_matches_upper_bound();
   r.estimated = std::clamp(mset.get_matches_estimated(), r.lower_bound, r.upper_bound);
 
   std::optional<Highlighter> hl;
-  if (opt_.snippets) hl.emplace(analyzer_, *stemmers_, pq.match_items());
-  std::size_t rank = opt_.offset;
+  if (rq.snippets) hl.emplace(analyzer_, stemmers_, pq.match_items());
+  std::size_t rank = rq.offset;
   for (auto it = mset.begin(); it != mset.end(); ++it) {
     Hit h;
     h.rank = ++rank;
     h.docid = *it;
     h.score = it.get_weight();
     Xapian::Document doc = it.get_document();
-    if (opt_.snippets) {
+    if (rq.snippets) {
       h.article = from_record(doc.get_data()).value_or(Article{});
-      add_matches(h, doc, *hl);
-      h.title_highlights = Highlighter::ranges(
-          hl->find(h.article.title, std::string(schema::kPrefixTitle), h.article.lang));
+      // An article without a language was stemmed in its shard's default language.
+      const std::string lang =
+          h.article.lang.empty() ? set_.default_language_of(h.docid) : h.article.lang;
+      add_matches(rq, h, doc, *hl, lang);
+      h.title_highlights =
+          Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), lang));
     } else {
       // --ids and --count need only the id: read it from the Q term, not the record.
       const std::string prefix(schema::kPrefixId);

@@ -4,7 +4,9 @@
 
 #include <xapian.h>
 
+#include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "analyzer.h"
 #include "article.h"
 #include "document.h"
+#include "index_set.h"
 #include "query.h"
 #include "snippet.h"
 
@@ -19,23 +22,43 @@ namespace oly {
 
 enum class SortOrder { kRelevance, kDateAscending, kDateDescending };
 
+// What is fixed when the searcher opens: the shards and the ranking.
 struct SearchOptions {
+  IndexSetOptions index;  // the -d specs, --partial, remote timeouts
+  // One index directory: the same as index.specs = {index_dir} (for callers that open
+  // one index; ignored when index.specs is not empty).
   std::string index_dir;
-  bool match_any = false;
-  std::size_t limit = 10;
-  std::size_t offset = 0;
-  SortOrder sort = SortOrder::kRelevance;
   double bm25_k1 = 1.2;
   double bm25_b = 0.75;
-  std::string language;      // stemmer for query words; "" = the index's default language
-  std::string since, until;  // date bounds (YYYY[-MM[-DD]]), "" when open
-  SnippetOptions snippet;
-  bool snippets = true;      // false for --ids and --count: no stored text is read
-  bool exact_count = false;  // count every match instead of estimating
   // Body matches reported per hit at most (Hit::matches_truncated says when a body has
   // more): a huge body with a common word would otherwise cost its whole analysis.
   std::size_t max_matches = 1000;
 };
+
+// One question to an open Searcher: a command-line query or a --batch line.
+struct SearchRequest {
+  std::string query;
+  bool match_any = false;
+  std::size_t limit = 10;
+  std::size_t offset = 0;
+  SortOrder sort = SortOrder::kRelevance;
+  std::string language;      // stemmer for query words; "" = every language of the shards
+  std::string since, until;  // date bounds (YYYY[-MM[-DD]]), "" when open
+  SnippetOptions snippet;
+  bool snippets = true;      // false for --ids and --count: no stored text is read
+  bool exact_count = false;  // count every match instead of estimating
+};
+
+// A request field that cannot be answered (a bad --since, an unknown language): the
+// command line reports it as a usage error, --batch as an error for that line.
+class RequestError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws RequestError when `r`'s language or date bounds are bad (checked before any
+// search, so a command line fails before opening the index).
+void validate_request(const SearchRequest& r);
 
 struct Hit {
   std::size_t rank = 0;  // 1-based, counting the offset
@@ -62,31 +85,34 @@ struct SearchResult {
   Xapian::doccount upper_bound = 0;
   bool total_is_exact() const { return lower_bound == upper_bound; }
   double elapsed_ms = 0;
+  // The shards asked (all of them, failed or not) and those that failed (--partial).
+  std::size_t shards_total = 0;
+  std::vector<ShardFailure> shards_failed;
 };
 
 class Searcher {
  public:
-  // Opens the index and checks its analyzer identity; throws FatalError.
+  // Opens the shards and checks their analyzer identities; throws FatalError.
   explicit Searcher(SearchOptions options);
-  // Throws QuerySyntaxError for a bad query and FatalError for index trouble.
+  // Throws QuerySyntaxError for a bad query, RequestError for a bad request field and
+  // FatalError for index trouble.
+  SearchResult search(const SearchRequest& request);
+  // A request with default values but the query.
   SearchResult search(const std::string& query);
   const SearchOptions& options() const { return opt_; }
 
  private:
-  SearchResult run(const std::string& query);
+  SearchResult run(const SearchRequest& request);
   // The body's matches and snippet of a hit whose article has been read.
-  void add_matches(Hit& h, const Xapian::Document& doc, Highlighter& hl);
+  void add_matches(const SearchRequest& rq, Hit& h, const Xapian::Document& doc, Highlighter& hl,
+                   const std::string& lang);
+  std::vector<const Stemmer*> query_stemmers(const std::string& language);
   SearchOptions opt_;
-  Xapian::Database db_;
+  IndexSet set_;
   Analyzer analyzer_;
-  std::optional<StemmerCache> stemmers_;
-  std::vector<Stemmer> query_stemmers_;  // one per language of the index (or --language)
-  std::optional<QueryNode> date_bounds_;
+  StemmerCache stemmers_{"en"};  // highlighting; always asked with an explicit language
+  std::map<std::string, Stemmer> query_stemmers_;  // by language, built once each
   std::size_t searches_ = 0;  // queries answered, so --batch reopens before the next
-  // (device, inode) of the index's version file when opened: changes when a rebuilt index
-  // is swapped in.
-  std::pair<unsigned long, unsigned long> version_file_id() const;
-  std::pair<unsigned long, unsigned long> opened_version_{0, 0};
 };
 
 // The title to show: the article's, else its first sentence (at most ~100 characters).

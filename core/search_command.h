@@ -12,13 +12,19 @@ namespace oly {
 enum class OutputFormat { kText, kJson, kIds, kCount };
 
 struct SearchCommand {
-  SearchOptions search;
+  SearchOptions search;   // the shards and the ranking, fixed for the run
+  SearchRequest request;  // the query and its options (--batch: each line's defaults)
   OutputFormat format = OutputFormat::kText;
   bool color = false;
   bool explain = false;  // print the query's reading on stderr
   bool batch = false;    // one query per line from `in`
-  std::string query;
 };
+
+// A --batch line that starts with `{`: a JSON object with "query" (required) and
+// optionally "limit", "offset", "sort", "since", "until", "any", "snippets", "language",
+// over the defaults in `base`. Throws RequestError for bad JSON, an unknown or repeated
+// key, or a value of the wrong type or out of range.
+SearchRequest parse_request_line(const std::string& line, const SearchRequest& base);
 
 // Exit codes, like grep.
 inline constexpr int kExitHits = 0;

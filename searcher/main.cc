@@ -4,6 +4,8 @@
 
 #include <xapian.h>
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -22,12 +24,14 @@ using oly::cli::UsageError;
 // the command line (CLI11 would wrap "-1" around to a huge size_t).
 struct Flags {
   std::vector<std::string> words;
-  std::string index;
-  // Defaults shown by --help come from SearchOptions.
-  std::string limit = std::to_string(oly::SearchOptions{}.limit);
-  std::string offset = std::to_string(oly::SearchOptions{}.offset);
-  std::string snippets = std::to_string(oly::SearchOptions{}.snippet.fragments);
-  std::string snippet_length = std::to_string(oly::SearchOptions{}.snippet.length);
+  std::vector<std::string> indexes;
+  // Defaults shown by --help come from SearchRequest and IndexSetOptions.
+  std::string limit = std::to_string(oly::SearchRequest{}.limit);
+  std::string offset = std::to_string(oly::SearchRequest{}.offset);
+  std::string snippets = std::to_string(oly::SearchRequest{}.snippet.fragments);
+  std::string snippet_length = std::to_string(oly::SearchRequest{}.snippet.length);
+  std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
+  std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
   std::string color = "auto", sort = "relevance", bm25;
   bool json = false, ids = false, count = false;
 };
@@ -67,9 +71,28 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   // Unknown options are collected, not thrown, so that main can explain `bolt -usain`.
   app.allow_extras();
   app.add_option("query", f.words, "The query (words are joined with spaces; see README)");
-  app.add_option("-d,--index", f.index,
-                 "Index directory (default: $OLYMPIC_INDEX, else ./olympic-index)");
-  app.add_flag("--any", cmd.search.match_any, "Match any word (ranked OR) instead of all");
+  // One value per -d: `-d a b` must not swallow the query word b.
+  app.add_option("-d,--index", f.indexes,
+                 "Index to search; repeat for shards searched as one index. A directory, a "
+                 "Xapian stub file (auto PATH / glass PATH / remote HOST:PORT lines), a "
+                 "directory holding a stub named XAPIANDB, or 'remote HOST:PORT' (default: "
+                 "$OLYMPIC_INDEX, else ./olympic-index)")
+      ->type_name("SPEC")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--partial", cmd.search.index.partial,
+               "Answer from the shards that respond and report the failed ones (default: a "
+               "failed shard is an error)");
+  app.add_option("--connect-timeout", f.connect_timeout,
+                 "Seconds to wait for a remote shard to accept a connection")
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  app.add_option("--timeout", f.timeout,
+                 "Seconds to wait for a remote shard's answer before calling it failed")
+      ->type_name("SECONDS")
+      ->capture_default_str();
+  app.add_flag("--any", cmd.request.match_any, "Match any word (ranked OR) instead of all");
   app.add_option("-n,--limit", f.limit, "Hits to show (0 to 1000000000)")
       ->type_name("N")
       ->capture_default_str();
@@ -81,9 +104,9 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
       ->capture_default_str();
   app.add_option("--bm25", f.bm25, "BM25 parameters, e.g. k1=1.2,b=0.75 (0<=k1<=1000, 0<=b<=1)")
       ->type_name("K1=X,B=Y");
-  app.add_option("--since", cmd.search.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
-  app.add_option("--until", cmd.search.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
-  app.add_option("-l,--language", cmd.search.language,
+  app.add_option("--since", cmd.request.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
+  app.add_option("--until", cmd.request.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
+  app.add_option("-l,--language", cmd.request.language,
                  "Stem query words in this language only (default: every language in the index)")
       ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
   app.add_option("--snippets", f.snippets, "Snippet fragments per hit (0 to 20; 0: no snippet)")
@@ -97,7 +120,11 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   auto* fcount = app.add_flag("--count", f.count, "Only the number of matches");
   fjson->excludes(fids)->excludes(fcount);
   fids->excludes(fcount);
-  app.add_flag("--batch", cmd.batch, "Read one query per line from stdin (JSON Lines out)");
+  app.add_flag("--batch", cmd.batch,
+               "Read one query per line from stdin (JSON Lines out); a line starting with { is "
+               "a JSON request: {\"query\":\"...\", \"limit\":N, \"offset\":N, \"sort\":\"date\", "
+               "\"since\":\"...\", \"until\":\"...\", \"any\":true, \"snippets\":N, "
+               "\"language\":\"fr\"} (all but query optional; other flags give the defaults)");
   app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
@@ -126,26 +153,41 @@ void reject_extras(const std::vector<std::string>& extras, const Flags& f) {
   throw UsageError("unknown option " + arg + " (see searcher --help)");
 }
 
+// A timeout in seconds: finite and above 0 (Xapian reads 0 as "wait for ever"), at most
+// a day.
+double parse_timeout(std::string_view flag, const std::string& text) {
+  const double v = oly::cli::parse_real_number(flag, text, 0, 86400);
+  if (v <= 0)
+    throw UsageError(std::string(flag) + ": expected a number of seconds above 0, got '" + text +
+                     "'");
+  return v;
+}
+
 // Checks and converts the flag values into `cmd`; throws UsageError.
 void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   const auto extras = oly::cli::unknown_arguments(app.remaining());
   if (!extras.empty()) reject_extras(extras, f);
   using oly::cli::parse_whole_number;
-  cmd.search.limit = parse_whole_number("-n/--limit", f.limit, 0, 1000000000);
-  cmd.search.offset = parse_whole_number("--offset", f.offset, 0, 1000000000);
-  cmd.search.snippet.fragments = parse_whole_number("--snippets", f.snippets, 0, 20);
-  cmd.search.snippet.length = parse_whole_number("--snippet-length", f.snippet_length, 20, 5000);
+  cmd.request.limit = parse_whole_number("-n/--limit", f.limit, 0, 1000000000);
+  cmd.request.offset = parse_whole_number("--offset", f.offset, 0, 1000000000);
+  cmd.request.snippet.fragments = parse_whole_number("--snippets", f.snippets, 0, 20);
+  cmd.request.snippet.length = parse_whole_number("--snippet-length", f.snippet_length, 20, 5000);
+  cmd.search.index.connect_timeout = parse_timeout("--connect-timeout", f.connect_timeout);
+  cmd.search.index.timeout = parse_timeout("--timeout", f.timeout);
   if (app.count("--bm25")) parse_bm25(f.bm25, cmd.search);
   if (cmd.batch && !f.words.empty()) {
     throw UsageError("--batch reads queries from stdin; give no query arguments");
   }
   if (!cmd.batch && f.words.empty()) throw UsageError("no query given (try --help)");
-  for (const auto& w : f.words) cmd.query += (cmd.query.empty() ? "" : " ") + w;
-  cmd.search.index_dir =
-      oly::cli::index_dir(app.count("--index") ? std::optional(f.index) : std::nullopt);
-  cmd.search.sort = f.sort == "date"    ? oly::SortOrder::kDateAscending
-                    : f.sort == "-date" ? oly::SortOrder::kDateDescending
-                                        : oly::SortOrder::kRelevance;
+  for (const auto& w : f.words) cmd.request.query += (cmd.request.query.empty() ? "" : " ") + w;
+  if (f.indexes.empty()) {
+    cmd.search.index.specs.push_back(oly::cli::index_dir(std::nullopt));
+  } else {
+    for (const auto& spec : f.indexes) cmd.search.index.specs.push_back(oly::cli::index_dir(spec));
+  }
+  cmd.request.sort = f.sort == "date"    ? oly::SortOrder::kDateAscending
+                     : f.sort == "-date" ? oly::SortOrder::kDateDescending
+                                         : oly::SortOrder::kRelevance;
   cmd.format = f.json    ? oly::OutputFormat::kJson
                : f.ids   ? oly::OutputFormat::kIds
                : f.count ? oly::OutputFormat::kCount

@@ -528,9 +528,10 @@ TEST_CASE("query words are stemmed in every language of the index", "[indexing][
   CHECK(r.hits[0].article.id == de);
 
   // --language narrows the query stems to one language.
-  so.language = "en";
-  oly::Searcher english(so);
-  const oly::SearchResult e = english.search("Meisterschaften");
+  oly::SearchRequest english;
+  english.query = "Meisterschaften";
+  english.language = "en";
+  const oly::SearchResult e = searcher.search(english);
   CHECK(e.understood == "\"meisterschaften\"|stem:meisterschaften");
   CHECK(hit_ids(e) == std::set<std::string>{de, en});  // not the singular
 }
