@@ -4,3 +4,4 @@
 #   test_crash_safety.cc  [crash]        SIGKILL at many points of update and bulk runs
 #   test_concurrency.cc   [concurrency]  searchers running while the indexer commits or swaps
 list(APPEND OLY_TEST_SOURCES test_bad_input.cc test_crash_safety.cc test_concurrency.cc)
+list(APPEND OLY_TEST_SOURCES test_scale_out.cc)  # [scale_out] sharded = one index
