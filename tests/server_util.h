@@ -6,6 +6,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +15,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -64,6 +68,26 @@ inline bool accepts(int port) {
   return ok;
 }
 
+// Processes of the process group `pgid` that are still running (not zombies): read from
+// /proc, since a killed handler whose parent died too stays a zombie until init reaps it.
+inline int live_members(pid_t pgid) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so parse after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 1));
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (rest >> state >> ppid >> pgrp && pgrp == pgid && state != 'Z') ++n;
+  }
+  return n;
+}
+
 class TcpServer {
  public:
   // Serves `index` read-only on 127.0.0.1 with an ephemeral port. Throws when no server
@@ -83,6 +107,8 @@ class TcpServer {
   TcpServer& operator=(const TcpServer&) = delete;
 
   int port() const { return port_; }
+  // The server's pid, which is also its process group (-1 once stopped).
+  pid_t pid() const { return pid_; }
   // The searcher's one-argument form of this shard, as it names it in errors.
   std::string spec() const { return "remote 127.0.0.1:" + std::to_string(port_); }
   // The stub-file line for this shard.
