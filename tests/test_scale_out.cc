@@ -793,14 +793,15 @@ TEST_CASE("scale-out: a shard server that dies during a --batch is named", "[sca
   REQUIRE(l.error == "");
   auto servers = serve(l);
   const std::string victim = servers[1]->spec();
-  constexpr double kTimeout = 3;
+  constexpr double kTimeout = 2;
   const bool partial = GENERATE(false, true);
   // Killed: the connection drops. Stopped: it stays open and silent, so only --timeout
   // can end the wait.
   const int how = GENERATE(SIGKILL, SIGSTOP);
   INFO((partial ? "--partial, " : "") << (how == SIGKILL ? "server killed" : "server stopped"));
 
-  std::vector<std::string> args{"--timeout", "3", "--connect-timeout", "2"};
+  std::vector<std::string> args{"--timeout", std::to_string(static_cast<int>(kTimeout)),
+                                "--connect-timeout", "2"};
   if (partial) args.push_back("--partial");
   for (const auto& a : dash_d(specs_of(servers))) args.push_back(a);
   BatchSearcher searcher(args);
