@@ -593,7 +593,8 @@ TEST_CASE("scale-out: 3 shards of corpus/ answer as one index", "[scale_out]") {
 
 TEST_CASE("scale-out: 3 shards of a general-news slice answer as one index", "[scale_out]") {
   if (!fs::exists(kSharedNews / "part-000.jsonl")) {
-    WARN("skipped: " << kSharedNews.string() << " is absent (see tests/README)");
+    WARN("skipped: " << kSharedNews.string()
+                     << " is absent: the shared corpora are not part of the repository");
     return;
   }
   check_layouts(shared_layouts(), kSharedQueries);
