@@ -467,7 +467,7 @@ const Layouts& corpus_layouts() {
 
 const fs::path kSharedNews = fs::path(OLY_SOURCE_DIR) / "../shared/corpora/general-news";
 
-// About 2,700 articles of general-news: every 12th record of its first file (BBC, then
+// 3,000 articles of general-news: every 12th record of its first file (BBC, then
 // Reuters, AG News and Usenet).
 const Layouts& shared_layouts() {
   static const Layouts l = [] {
