@@ -6,5 +6,7 @@
 #   test_scale_out_ops.cc [scale_out_ops] scripts/serve-shards (xapian-tcpsrv per shard) and
 #                                        scripts/replicate (xapian-replicate rounds), on
 #                                        loopback ports
+#   test_scale_out.cc     [scale_out]    3 shards (repeated -d, stubs, xapian-tcpsrv) answer
+#                                        as one index; shards killed mid-batch
 list(APPEND OLY_TEST_SOURCES test_bad_input.cc test_crash_safety.cc test_concurrency.cc
-  test_scale_out_ops.cc)
+  test_scale_out_ops.cc test_scale_out.cc)
