@@ -48,6 +48,22 @@ Xapian::termpos DocumentBuilder::add_cjk_units(Xapian::Document& doc, std::strin
   return next;
 }
 
+namespace {
+
+// See schema::kSlotOldestFirst / kSlotNewestFirst.
+void add_date_sort_keys(Xapian::Document& doc, const Article& a) {
+  std::string oldest = "~", newest = "~";
+  if (a.date.size() == 10) {
+    oldest = a.date.substr(0, 4) + a.date.substr(5, 2) + a.date.substr(8, 2);
+    newest = oldest;
+    for (char& c : newest) c = static_cast<char>('9' - (c - '0'));
+  }
+  doc.add_value(schema::kSlotOldestFirst, oldest + a.id);
+  doc.add_value(schema::kSlotNewestFirst, newest + a.id);
+}
+
+}  // namespace
+
 Xapian::Document DocumentBuilder::build(const Article& a, const std::string& hash) {
   using schema::FieldKind;
   Xapian::Document doc;
@@ -119,6 +135,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
         break;
     }
   }
+  add_date_sort_keys(doc, a);
   doc.add_value(schema::kSlotContentHash, hash);
   doc.set_data(to_record(a));
   return doc;

@@ -270,9 +270,13 @@ void IndexSet::rebuild() {
     others.insert(others.end(), s.languages.begin(), s.languages.end());
   }
   // Each article's stems come from its own language, so query words are stemmed in every
-  // language of every shard; the defaults first, as for one index.
+  // language of every shard; the defaults first, as for one index. Each group is sorted:
+  // the order of the shards (of -d) must not change what a query reads as.
   languages_.clear();
-  for (const auto* list : {&live_defaults_, &others}) {
+  std::vector<std::string> defaults = live_defaults_;
+  std::sort(defaults.begin(), defaults.end());
+  std::sort(others.begin(), others.end());
+  for (const auto* list : {&defaults, &others}) {
     for (const auto& l : *list) {
       if (std::find(languages_.begin(), languages_.end(), l) == languages_.end()) {
         languages_.push_back(l);

@@ -885,6 +885,38 @@ Xapian::Query with_cjk_units(const QueryNode& n, Xapian::Query words) {
                        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, run, kCjkRunScale));
 }
 
+// A wildcard, expanded here over the whole index set's term list rather than by Xapian's
+// OP_WILDCARD: that expands in each sub-database on its own, so over shards the
+// expansion's statistics (and every score) differed from one index's. Past the limit the
+// most frequent terms are kept (ties by term, so every layout keeps the same ones), as
+// WILDCARD_LIMIT_MOST_FREQUENT does. The terms are combined with OP_MAX (below).
+Xapian::Query wildcard_query(const std::string& stem, const QueryOptions& o,
+                             const Xapian::Database* db) {
+  if (!db) {
+    return Xapian::Query(Xapian::Query::OP_WILDCARD, stem, o.wildcard_limit,
+                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT, Xapian::Query::OP_MAX);
+  }
+  std::vector<std::pair<Xapian::doccount, std::string>> terms;
+  for (auto t = db->allterms_begin(stem); t != db->allterms_end(stem); ++t) {
+    terms.emplace_back(t.get_termfreq(), *t);
+  }
+  if (o.wildcard_limit > 0 && terms.size() > o.wildcard_limit) {
+    std::sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    terms.resize(o.wildcard_limit);
+    std::sort(terms.begin(), terms.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+  }
+  std::vector<Xapian::Query> parts;
+  parts.reserve(terms.size());
+  for (const auto& t : terms) parts.emplace_back(t.second);
+  // OP_MAX, not OP_SYNONYM: a synonym's document frequency is estimated per shard from
+  // the terms that shard holds, so an article's score would depend on its shard; the
+  // best-scoring expansion uses each term's own, index-wide statistics.
+  return Xapian::Query(Xapian::Query::OP_MAX, parts.begin(), parts.end());
+}
+
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
@@ -898,8 +930,7 @@ Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Dat
                                              parts.begin(), parts.end(), n.window));
     }
     case Kind::kWildcard:
-      return Xapian::Query(Xapian::Query::OP_WILDCARD, n.prefix + n.terms[0], o.wildcard_limit,
-                           Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT);
+      return wildcard_query(n.prefix + n.terms[0], o, db);
     case Kind::kFilter: {
       Xapian::Query q;
       if (!n.children.empty()) {

@@ -94,7 +94,8 @@ class ParsedQuery {
   std::vector<IgnoredToken> ignored;
 
   // A stemmed word is OR(its "Z" stem terms, the word) (see term_query in query.cc).
-  // `db` is not read since schema 4 (stems are document terms); kept for the callers.
+  // With `db`, wildcards are expanded over its whole term list (one expansion for all the
+  // shards of an index set, so scores equal one index's); without, by Xapian per shard.
   Xapian::Query to_xapian(const QueryOptions& o = {}, const Xapian::Database* db = nullptr) const;
   // A one-line reading of the query: terms after analysis, stems, phrases, filters, and
   // the ignored tokens, if any.

@@ -47,6 +47,12 @@ inline constexpr Xapian::valueno kSlotId = 2;  // the article id: ties in rankin
 // Checkpoints of the body (core/body_map.h): the searcher re-analyses only the chunks
 // around a hit's matches. Documents without it (older indexes) are analysed whole.
 inline constexpr Xapian::valueno kSlotBodyMap = 3;
+// Date-order sort keys, one per direction: the date (its digits inverted, 9 - d, for
+// newest first), or "~" when undated so undated articles sort last both ways, then the
+// id. Sorting by one stored value is what Xapian's remote backend can do (it refuses a
+// KeyMaker), so a date-sorted search over xapian-tcpsrv shards equals one index.
+inline constexpr Xapian::valueno kSlotOldestFirst = 4;
+inline constexpr Xapian::valueno kSlotNewestFirst = 5;
 
 // Metadata keys (Xapian user metadata).
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";

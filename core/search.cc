@@ -142,16 +142,14 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
   // Docids depend on how the index was built (bulk shards per thread), so equal scores
   // or dates are ordered by the article id: the same list on every machine.
-  Xapian::MultiValueKeyMaker by_date;
   if (rq.sort == SortOrder::kRelevance) {
     enquire.set_sort_by_relevance_then_value(schema::kSlotId, false);
   } else {
-    // Undated articles last in both orders: "~" sorts after every "YYYYMMDD", and in
-    // reverse an empty value sorts after every date.
-    const bool newest_first = rq.sort == SortOrder::kDateDescending;
-    by_date.add_value(schema::kSlotDate, newest_first, newest_first ? "" : "~");
-    by_date.add_value(schema::kSlotId);
-    enquire.set_sort_by_key(&by_date, false);
+    // One stored key per direction (date, undated last, then id): a KeyMaker would be
+    // refused by remote shards.
+    enquire.set_sort_by_value(
+        rq.sort == SortOrder::kDateDescending ? schema::kSlotNewestFirst : schema::kSlotOldestFirst,
+        false);
   }
   // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
   // total is Xapian's estimate within its bounds. --count asks for the exact number.
