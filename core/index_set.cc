@@ -24,15 +24,19 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
-// "HOST:PORT", "[V6]:PORT" or ":PORT" (this machine) into `s`; returns why not, or "".
+// "HOST:PORT" or "[V6]:PORT" into `s`; returns why not, or "".
 std::string parse_host_port(const std::string& text, ShardSpec& s) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string::npos) return "expected HOST:PORT, got '" + text + "'";
   std::string host = text.substr(0, colon);
   const std::string port = text.substr(colon + 1);
-  // Xapian's own stub reader takes `remote :X` for a program to run over a pipe; here
-  // (the agreed interface) `:PORT` is a port on this machine, so anything but a port
-  // number after the colon is refused rather than guessed at.
+  // Xapian's own stub reader takes `remote :X` for a program to run over a pipe: a stub
+  // that meant a port to us and a program to Xapian's tools would be read two ways, so a
+  // missing host is refused, as is anything but a port number after the colon.
+  if (host.empty()) {
+    return "no host before ':' (Xapian reads 'remote :X' as a program to run); write "
+           "'remote 127.0.0.1:PORT' for this machine";
+  }
   if (port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) == 0 ||
       std::stoul(port) > 65535) {
@@ -43,8 +47,7 @@ std::string parse_host_port(const std::string& text, ShardSpec& s) {
   }
   if (host.find_first_of(" \t[]") != std::string::npos) return "bad host name '" + host + "'";
   s.remote = true;
-  // "localhost" resolves to every loopback address, tried in turn by Xapian.
-  s.host = host.empty() ? "localhost" : host;
+  s.host = host;
   s.port = static_cast<unsigned>(std::stoul(port));
   s.name = "remote " + text;
   return "";
@@ -180,22 +183,37 @@ std::vector<ShardSpec> expand_spec(const std::string& spec) {
 }
 
 IndexSet::IndexSet(IndexSetOptions options) : opt_(std::move(options)) {
+  load();
+}
+
+// The shards the -d specs stand for now (stub files are read again), each once.
+std::vector<ShardSpec> IndexSet::expand_all() const {
+  std::vector<ShardSpec> out;
   std::vector<std::string> keys;
   for (const auto& spec : opt_.specs) {
     for (auto& s : expand_spec(spec)) {
       const std::string key = shard_key(s);
       const auto seen = std::find(keys.begin(), keys.end(), key);
       if (seen != keys.end()) {
-        const ShardSpec& first = shards_[static_cast<std::size_t>(seen - keys.begin())].spec;
+        const ShardSpec& first = out[static_cast<std::size_t>(seen - keys.begin())];
         throw FatalError(s.name + ": error: the same shard is listed twice" +
                          (s.origin.empty() ? "" : " (at " + s.origin + ")") + ", also as " +
                          first.name + (first.origin.empty() ? "" : " (at " + first.origin + ")"));
       }
       keys.push_back(key);
-      Shard shard;
-      shard.spec = std::move(s);
-      shards_.push_back(std::move(shard));
+      out.push_back(std::move(s));
     }
+  }
+  return out;
+}
+
+void IndexSet::load() {
+  shards_.clear();
+  failed_.clear();
+  for (auto& spec : expand_all()) {
+    Shard shard;
+    shard.spec = std::move(spec);
+    shards_.push_back(std::move(shard));
   }
   for (Shard& s : shards_) check_shard(s);
   if (failed_.size() == shards_.size()) {
@@ -204,6 +222,17 @@ IndexSet::IndexSet(IndexSetOptions options) : opt_(std::move(options)) {
     throw FatalError(msg);
   }
   rebuild();
+}
+
+// True when a stub now names other shards than when opened: a replica's XAPIANDB
+// switches to a new full copy (and the old one is deleted), a re-sharded index.
+bool IndexSet::layout_changed() const {
+  const std::vector<ShardSpec> now = expand_all();
+  if (now.size() != shards_.size()) return true;
+  for (std::size_t i = 0; i < now.size(); ++i) {
+    if (shard_key(now[i]) != shard_key(shards_[i].spec)) return true;
+  }
+  return false;
 }
 
 Xapian::Database IndexSet::open_shard(const ShardSpec& s) const {
@@ -291,6 +320,10 @@ const std::string& IndexSet::default_language_of(Xapian::docid docid) const {
 }
 
 void IndexSet::refresh() {
+  if (layout_changed()) {
+    load();
+    return;
+  }
   for (Shard& s : shards_) {
     if (!s.live) continue;
     const auto now = version_file_id(s.spec);

@@ -68,7 +68,9 @@ class IndexSet {
   const std::vector<ShardFailure>& failed() const { return failed_; }
 
   // Moves every live shard to its latest commit (a rebuilt local index swapped in is
-  // opened afresh) and rereads the languages. Called before each --batch query.
+  // opened afresh) and rereads the languages; when a stub now names other shards (a
+  // replica switched to a new full copy), opens the set again. Called before each
+  // --batch query.
   void refresh();
   // Reopens the local shards from scratch: after a transient error from a commit or a
   // swap racing the search.
@@ -93,6 +95,9 @@ class IndexSet {
     std::vector<std::string> languages;
   };
   static void read_languages(Shard& s);
+  std::vector<ShardSpec> expand_all() const;
+  void load();
+  bool layout_changed() const;
   Xapian::Database open_shard(const ShardSpec& s) const;
   void check_shard(Shard& s);
   void rebuild();

@@ -70,9 +70,12 @@ SearchResult Searcher::search(const SearchRequest& request) {
       ++searches_;
       return run(request);
     } catch (const Xapian::DatabaseModifiedError& e) {
-      if (attempt >= 20) {
+      // Backing off lets a slow reader (a loaded machine, a sanitizer build) finish one
+      // pass between the writer's commits; 40 tries wait about 2 s in all.
+      if (attempt >= 40) {
         throw FatalError("error: the index keeps changing: " + e.get_description());
       }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5 * std::min(attempt + 1, 10)));
     } catch (const Xapian::Error& e) {
       const std::string type = e.get_type();
       const bool transient = type == "DatabaseCorruptError" || type == "DatabaseOpeningError";
