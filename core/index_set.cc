@@ -291,11 +291,13 @@ void IndexSet::read_languages(Shard& s) {
 void IndexSet::rebuild() {
   db_ = Xapian::Database();
   live_defaults_.clear();
+  live_remote_.clear();
   std::vector<std::string> others;
   for (const Shard& s : shards_) {
     if (!s.live) continue;
     db_.add_database(s.db);
     live_defaults_.push_back(s.default_language);
+    live_remote_.push_back(s.spec.remote);
     others.insert(others.end(), s.languages.begin(), s.languages.end());
   }
   // Each article's stems come from its own language, so query words are stemmed in every
@@ -317,6 +319,10 @@ void IndexSet::rebuild() {
 const std::string& IndexSet::default_language_of(Xapian::docid docid) const {
   // Xapian interleaves the sub-databases' docids: docid d is in sub-database (d-1) % n.
   return live_defaults_[(docid - 1) % live_defaults_.size()];
+}
+
+bool IndexSet::is_remote(Xapian::docid docid) const {
+  return live_remote_[(docid - 1) % live_remote_.size()];
 }
 
 void IndexSet::refresh() {

@@ -65,6 +65,8 @@ class IndexSet {
   // The default language of the shard holding `docid` of db(): an article without a
   // language was stemmed in it.
   const std::string& default_language_of(Xapian::docid docid) const;
+  // Whether `docid` of db() lives on a remote shard (where each read is a round trip).
+  bool is_remote(Xapian::docid docid) const;
   const std::vector<ShardFailure>& failed() const { return failed_; }
 
   // Moves every live shard to its latest commit (a rebuilt local index swapped in is
@@ -106,6 +108,7 @@ class IndexSet {
   std::vector<ShardFailure> failed_;
   std::vector<std::string> languages_;
   std::vector<std::string> live_defaults_;  // default language of each live shard, in order
+  std::vector<bool> live_remote_;           // each live shard: remote or not, in order
   Xapian::Database db_;
 };
 

@@ -96,7 +96,10 @@ void Searcher::add_matches(const SearchRequest& rq, Hit& h, const Xapian::Docume
                            Highlighter& hl, const std::string& lang) {
   const std::string& body = h.article.body;
   std::optional<BodyMap> map = decode_body_map(doc.get_value(schema::kSlotBodyMap));
-  if (map && map->body_size == body.size()) {
+  // On a remote shard each position list and term list is a network round trip (several
+  // per hit): analysing the whole body, which came with the record, is faster there and
+  // finds the same matches (tests/test_snippet.cc compares the two ways).
+  if (map && map->body_size == body.size() && !set_.is_remote(h.docid)) {
     // Only the chunks around the matches are analysed (core/body_map.h).
     BodyText text(analyzer_, body, std::move(*map));
     const BodyMatches found = hl.find_in_body(set_.db(), h.docid, text, lang, opt_.max_matches);
@@ -106,8 +109,8 @@ void Searcher::add_matches(const SearchRequest& rq, Hit& h, const Xapian::Docume
     if (rq.snippet.fragments > 0) h.snippet = hl.snippet(body, found.matches, rq.snippet, text);
     return;
   }
-  // A document indexed before body maps (or with a damaged one): the whole body, as
-  // exact but as slow as it ever was.
+  // A remote hit, or a document with a damaged body map: the whole body, exact, in time
+  // proportional to the body.
   std::vector<Match> found = hl.find(body, "", lang);
   if (found.size() > opt_.max_matches) {
     found.resize(opt_.max_matches);
@@ -184,13 +187,10 @@ SearchResult Searcher::run(const SearchRequest& rq) {
       h.title_highlights =
           Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), lang));
     } else {
-      // --ids and --count need only the id: read it from the Q term, not the record.
-      const std::string prefix(schema::kPrefixId);
-      auto t = doc.termlist_begin();
-      t.skip_to(prefix);
-      if (t != doc.termlist_end() && (*t).compare(0, prefix.size(), prefix) == 0) {
-        h.article.id = (*t).substr(prefix.size());
-      }
+      // --ids and --count need only the id: read it from its value slot (every index of
+      // schema 3 and later has it; values come with the document, one round trip on a
+      // remote shard), not the record.
+      h.article.id = doc.get_value(schema::kSlotId);
     }
     r.hits.push_back(std::move(h));
   }
