@@ -1,16 +1,10 @@
 // Index sets: -d SPECs expanded into shards (stub files, XAPIANDB directories, remote
 // lines), each shard opened and checked on its own, then searched as one index.
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <xapian.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,6 +18,7 @@
 #include "schema.h"
 #include "search.h"
 #include "searcher_test_util.h"
+#include "server_util.h"
 #include "test_util.h"
 
 namespace {
@@ -365,80 +360,11 @@ TEST_CASE("searcher --batch: JSON request lines", "[index_set][searcher_cli]") {
   }
 }
 
-namespace {
-
-// A free TCP port on 127.0.0.1 (the kernel's pick; free again once the socket is closed).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-// xapian-tcpsrv serving `index` on 127.0.0.1:port, in a session of its own (it signals its
-// whole process group), stopped and reaped when the object goes away, on every path.
-class TcpServer {
- public:
-  TcpServer(const std::string& index, int port) : port_(port) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setsid();
-      // Its log (a client hanging up, ...) would garble the test output.
-      if (std::FILE* devnull = std::freopen("/dev/null", "w", stdout)) ::dup2(::fileno(devnull), 2);
-      const std::string p = std::to_string(port);
-      ::execlp("xapian-tcpsrv", "xapian-tcpsrv", "--quiet", "--interface", "127.0.0.1", "--port",
-               p.c_str(), index.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~TcpServer() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  TcpServer(const TcpServer&) = delete;
-  TcpServer& operator=(const TcpServer&) = delete;
-
-  // Waits (at most 10 s) until the server takes connections.
-  bool ready() const {
-    for (int i = 0; i < 200; ++i) {
-      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in a{};
-      a.sin_family = AF_INET;
-      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      a.sin_port = htons(static_cast<uint16_t>(port_));
-      const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-      ::close(fd);
-      if (ok) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
- private:
-  int port_;
-  pid_t pid_ = -1;
-};
-
-}  // namespace
-
 TEST_CASE("searcher: a remote shard", "[index_set][searcher_cli][remote]") {
   const TwoShards& two = two_shards();
-  const int port = free_port();
-  REQUIRE(port > 0);
-  TcpServer server(two.b, port);
-  REQUIRE(server.ready());
-  const std::string remote = "remote 127.0.0.1:" + std::to_string(port);
+  const oly::scale_out::TcpServer server(two.b);  // throws if it never serves
+  const int port = server.port();
+  const std::string remote = server.spec();
 
   // The local shard plus the remote one answer like the two local shards. (Exact words:
   // stems from the synonym table do not reach a remote shard before schema 4.)
@@ -461,7 +387,7 @@ TEST_CASE("searcher: a remote shard", "[index_set][searcher_cli][remote]") {
 
 TEST_CASE("searcher: an unreachable remote shard fails fast", "[index_set][searcher_cli][remote]") {
   const TwoShards& two = two_shards();
-  const int port = free_port();  // nothing listens there
+  const int port = oly::scale_out::free_port();  // nothing listens there
   const std::string remote = "remote 127.0.0.1:" + std::to_string(port);
   const auto started = std::chrono::steady_clock::now();
   const CommandResult r = searcher({two.a, remote}, {"--connect-timeout", "1", "gold"});
