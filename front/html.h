@@ -1,0 +1,46 @@
+// The web page: the search page (server-rendered, so it works without JavaScript), an
+// article's page, error pages and the assets (CSS, a little JavaScript) compiled into the
+// binary. Every text from an article or a request is escaped here and nowhere else.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "printer.h"
+#include "search.h"
+
+namespace oly::html {
+
+// `text` safe inside HTML text and inside a double- or single-quoted attribute value.
+std::string escape(std::string_view text);
+
+// What the search form asks (the query string of GET /).
+struct PageState {
+  std::string q;
+  std::size_t page = 1;  // 1-based
+  std::size_t per_page = 10;
+  std::string sort;          // "" (relevance), "date" or "-date"
+  std::string since, until;  // as typed (YYYY[-MM[-DD]])
+  std::string lang;          // query stemming language, "" = all
+};
+
+// The whole search page: the form filled in from `state`; then the results (`result` not
+// null), or the failure (`failure` not null), or nothing when `state.q` is empty. Paging
+// links keep every field of `state`.
+std::string search_page(const PageState& state, const SearchResult* result,
+                        const RequestFailure* failure);
+// A stored article (title, date, source, language, tags, link to its url, whole body).
+std::string article_page(const Article& a);
+// A page for an HTTP error (404, 400, 503, ...), with a link back to the search page.
+std::string error_page(int status, std::string_view message);
+
+// An asset compiled into the binary, served at /assets/NAME.
+struct Asset {
+  std::string_view content_type;
+  std::string_view body;
+};
+// nullptr for any other name (nothing is ever read from the disk).
+const Asset* find_asset(std::string_view name);
+
+}  // namespace oly::html
