@@ -45,6 +45,10 @@ std::string error_page(int status, std::string_view message) {
   return "<!doctype html><title>" + std::to_string(status) + "</title><p>" + escape(message);
 }
 
+std::unique_ptr<ResultPrinter> make_result_printer(const PrintOptions&) {
+  return nullptr;
+}
+
 const Asset* find_asset(std::string_view) {
   return nullptr;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ struct PageState {
 // links keep every field of `state`.
 std::string search_page(const PageState& state, const SearchResult* result,
                         const RequestFailure* failure);
+// The printer behind make_printer(OutputFormat::kHtml): result() writes the results part
+// of the search page (the count line and the list of hits, highlights from their ranges),
+// failure() an error box. search_page() uses it for its results.
+std::unique_ptr<ResultPrinter> make_result_printer(const PrintOptions& options);
+
 // A stored article (title, date, source, language, tags, link to its url, whole body).
 std::string article_page(const Article& a);
 // A page for an HTTP error (404, 400, 503, ...), with a link back to the search page.
