@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "output.h"
+#include "display_safe.h"
 
 namespace oly {
 
@@ -10,7 +10,7 @@ void Diagnostics::print(std::string_view level, std::string_view path, std::size
                         std::string_view message) {
   if (before_print_) before_print_(before_print_arg_);
   // Paths and messages quote input (file names, field values): shown, never obeyed by
-  // the terminal (core/output.h).
+  // the terminal (core/display_safe.h).
   *out_ << terminal_safe(path);
   if (line > 0) *out_ << ':' << line;
   *out_ << ": " << level << ": " << terminal_safe(message) << '\n';

@@ -21,13 +21,18 @@ struct PrintOptions {
   bool snippets = true;  // false for --snippets 0: no snippet shown (JSON: "snippet": null)
 };
 
-// Where one result sits: its line in a --batch input (JSON and ids print it), if any.
+// Where one result sits: its line in a --batch input (JSON, ids and count print it), if
+// any.
 struct PrintContext {
   std::optional<std::size_t> line;
+  // This request's own choice when it differs from PrintOptions::snippets (a --batch line
+  // or an HTTP request with "snippets": 0); unset: the printer's option.
+  std::optional<bool> snippets;
 };
 
 // A query that could not be answered: a syntax error (with its 1-based column), a bad
-// request field, or index trouble.
+// request field, or index trouble. `message` is the whole message as shown to the user
+// (the JSON error object's "error", e.g. "query:4:6: error: unbalanced quote").
 struct RequestFailure {
   enum class Kind { kSyntax, kRequest, kIndex };
   Kind kind = Kind::kRequest;
@@ -43,11 +48,12 @@ class ResultPrinter {
   // One query that failed (JSON: an error object; text: nothing on stdout — the caller
   // reports on stderr).
   virtual void failure(std::ostream& out, const RequestFailure& f, const PrintContext& ctx) = 0;
-  // Ids that had to be escaped to be printed (they are then not exact); 0 for formats
-  // that print no ids.
+  // Ids that had to be escaped to be printed (they are then not exact), counted over the
+  // printer's life; 0 for formats that print no ids.
   virtual std::size_t escaped_ids() const { return 0; }
 };
 
+// The printer for `format`; never null (throws std::logic_error if a format has none).
 std::unique_ptr<ResultPrinter> make_printer(OutputFormat format, const PrintOptions& options);
 
 }  // namespace oly

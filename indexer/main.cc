@@ -12,10 +12,10 @@
 
 #include "cli.h"
 #include "diagnostics.h"
+#include "display_safe.h"
 #include "indexing.h"
 #include "inspect.h"
 #include "language.h"
-#include "output.h"
 #include "sharding.h"
 
 namespace {

@@ -5,11 +5,10 @@
 #include <iosfwd>
 #include <string>
 
+#include "printer.h"
 #include "search.h"
 
 namespace oly {
-
-enum class OutputFormat { kText, kJson, kIds, kCount };
 
 struct SearchCommand {
   SearchOptions search;   // the shards and the ranking, fixed for the run

@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 
 #include "diagnostics.h"
-#include "output.h"
+#include "display_safe.h"
 
 namespace oly::cli {
 namespace {

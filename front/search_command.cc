@@ -9,6 +9,7 @@
 #include "diagnostics.h"
 #include "language.h"
 #include "output.h"
+#include "printer.h"
 
 namespace oly {
 namespace {
@@ -27,6 +28,7 @@ void explain(std::ostream& err, const SearchResult& r) {
 
 // --ids output is line-oriented: an id holding a newline or ESC cannot be printed as it
 // is. It is printed escaped, and this says so rather than passing it off as the id.
+// `escaped`: the printer's count for this result alone.
 void print_ids_warning(std::ostream& err, std::size_t escaped) {
   if (escaped == 0) return;
   err << "searcher: warning: " << escaped << (escaped == 1 ? " id holds" : " ids hold")
@@ -137,42 +139,69 @@ SearchRequest parse_request_line(const std::string& line, const SearchRequest& b
 
 namespace {
 
+// What a query that failed prints: the message on stderr (terminal-safe) and, in formats
+// that have a place for it, on stdout.
+void report_failure(ResultPrinter& printer, const RequestFailure& f, std::size_t line,
+                    std::ostream& out, std::ostream& err) {
+  err << terminal_safe(f.message) << '\n';
+  printer.failure(out, f, PrintContext{line, std::nullopt});
+}
+
+RequestFailure syntax_failure(const QuerySyntaxError& e, std::size_t line) {
+  return {RequestFailure::Kind::kSyntax, syntax_message(e, line), e.column()};
+}
+
+// Prints `r` and what goes with it on stderr. `warn_shards`: whether stderr must list
+// failed shards (the JSON summary lists them itself).
+void show(ResultPrinter& printer, const SearchCommand& cmd, const SearchResult& r,
+          const PrintContext& ctx, bool warn_shards, std::ostream& out, std::ostream& err) {
+  if (cmd.explain) explain(err, r);
+  if (warn_shards) print_shard_warning(err, r);
+  const std::size_t escaped_before = printer.escaped_ids();
+  printer.result(out, r, ctx);
+  print_ids_warning(err, printer.escaped_ids() - escaped_before);
+}
+
 // One query from the command line.
-int run_one(Searcher& searcher, const SearchCommand& cmd, const SearchRequest& base,
-            std::ostream& out, std::ostream& err) {
-  const bool snippets = base.snippet.fragments > 0;
+int run_one(Searcher& searcher, ResultPrinter& printer, const SearchCommand& cmd,
+            const SearchRequest& base, std::ostream& out, std::ostream& err) {
   SearchResult r;
   try {
     r = searcher.search(base);
   } catch (const QuerySyntaxError& e) {
+    // One query: its error is the run's error, on stderr only (exit 2).
     err << terminal_safe(syntax_message(e, 1)) << '\n';
     return kExitError;
   }
-  if (cmd.explain) explain(err, r);
-  if (cmd.format != OutputFormat::kJson) print_shard_warning(err, r);
-  switch (cmd.format) {
-    case OutputFormat::kText:
-      print_text(out, r, cmd.color, snippets);
-      break;
-    case OutputFormat::kJson:
-      print_json(out, r, {}, snippets);
-      break;
-    case OutputFormat::kIds:
-      print_ids_warning(err, print_ids(out, r));
-      break;
-    case OutputFormat::kCount:
-      out << r.estimated << '\n';
-      break;
-  }
+  show(printer, cmd, r, PrintContext{}, cmd.format != OutputFormat::kJson, out, err);
   out.flush();
   return matched(r) ? kExitHits : kExitNoHits;
 }
 
-// --batch: the index is opened once; each query line gets its answers (JSON Lines
-// carrying the line number, whatever the format) before the next line is read, so a
-// script can talk to one long-lived process.
-int run_batch(Searcher& searcher, const SearchCommand& cmd, const SearchRequest& base,
-              std::istream& in, std::ostream& out, std::ostream& err) {
+// A --batch line into a request over `base`: a line starting with '{' is a JSON request,
+// any other line a plain query. Throws RequestError.
+SearchRequest batch_request(const std::string& line, const SearchRequest& base) {
+  SearchRequest rq = base;
+  if (line.front() != '{') {
+    rq.query = line;
+    return rq;
+  }
+  rq = parse_request_line(line, base);
+  // --ids and --count read no stored text and count everything, whatever the line asks
+  // for.
+  rq.snippets = base.snippets;
+  if (base.exact_count) {
+    rq.limit = 0;
+    rq.exact_count = true;
+  }
+  return rq;
+}
+
+// --batch: the index is opened once; each query line gets its answers (carrying the line
+// number, whatever the format) before the next line is read, so a script can talk to one
+// long-lived process.
+int run_batch(Searcher& searcher, ResultPrinter& printer, const SearchCommand& cmd,
+              const SearchRequest& base, std::istream& in, std::ostream& out, std::ostream& err) {
   bool any_hits = false, any_error = false;
   std::size_t failures_reported = 0;  // shard failures already on stderr
   std::string line;
@@ -182,48 +211,20 @@ int run_batch(Searcher& searcher, const SearchCommand& cmd, const SearchRequest&
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     try {
-      // A line starting with '{' is a JSON request; any other line a plain query.
-      SearchRequest rq = base;
-      if (line.front() == '{') {
-        rq = parse_request_line(line, base);
-        // --ids and --count read no stored text and count everything, whatever the line
-        // asks for.
-        rq.snippets = base.snippets;
-        if (base.exact_count) {
-          rq.limit = 0;
-          rq.exact_count = true;
-        }
-      } else {
-        rq.query = line;
-      }
-      const bool snippets = rq.snippet.fragments > 0;
+      const SearchRequest rq = batch_request(line, base);
       SearchResult r = searcher.search(rq);
-      if (cmd.explain) explain(err, r);
-      if (cmd.format != OutputFormat::kJson && r.shards_failed.size() > failures_reported) {
-        print_shard_warning(err, r);
-        failures_reported = r.shards_failed.size();
-      }
-      if (cmd.format == OutputFormat::kIds) {
-        print_ids_warning(err, print_ids(out, r, line_no));
-      } else if (cmd.format == OutputFormat::kCount) {
-        out << line_no << '\t' << r.estimated << '\n';
-      } else {
-        print_json(out, r, line_no, snippets);
-      }
+      const bool warn =
+          cmd.format != OutputFormat::kJson && r.shards_failed.size() > failures_reported;
+      if (warn) failures_reported = r.shards_failed.size();
+      show(printer, cmd, r, PrintContext{line_no, rq.snippet.fragments > 0}, warn, out, err);
       any_hits = any_hits || matched(r);
     } catch (const QuerySyntaxError& e) {
-      const std::string msg = syntax_message(e, line_no);
-      err << terminal_safe(msg) << '\n';
-      if (cmd.format != OutputFormat::kIds && cmd.format != OutputFormat::kCount) {
-        print_json_error(out, msg, line_no);
-      }
+      report_failure(printer, syntax_failure(e, line_no), line_no, out, err);
       any_error = true;
     } catch (const RequestError& e) {
       const std::string msg = "-:" + std::to_string(line_no) + ": error: " + e.what();
-      err << terminal_safe(msg) << '\n';
-      if (cmd.format != OutputFormat::kIds && cmd.format != OutputFormat::kCount) {
-        print_json_error(out, msg, line_no);
-      }
+      report_failure(printer, {RequestFailure::Kind::kRequest, msg, std::nullopt}, line_no, out,
+                     err);
       any_error = true;
     }
     out.flush();
@@ -254,10 +255,13 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
     if (what.rfind("since/until:", 0) == 0) what.replace(0, 11, "--since/--until");
     throw FatalError("error: " + what);
   }
+  // --batch answers in JSON Lines unless --ids or --count asked for lines of their own.
+  const OutputFormat format =
+      cmd.batch && cmd.format == OutputFormat::kText ? OutputFormat::kJson : cmd.format;
+  const auto printer = make_printer(format, PrintOptions{cmd.color, base.snippet.fragments > 0});
   Searcher searcher(cmd.search);
-
-  return cmd.batch ? run_batch(searcher, cmd, base, in, out, err)
-                   : run_one(searcher, cmd, base, out, err);
+  return cmd.batch ? run_batch(searcher, *printer, cmd, base, in, out, err)
+                   : run_one(searcher, *printer, cmd, base, out, err);
 }
 
 }  // namespace oly

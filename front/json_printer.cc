@@ -1,0 +1,112 @@
+#include "json_printer.h"
+
+#include <ostream>
+
+#include "output.h"
+
+namespace oly {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json ranges_json(const std::vector<ByteRange>& rs) {
+  auto a = Json::array();
+  for (const auto& r : rs) a.push_back({r.begin, r.end});
+  return a;
+}
+
+// A missing date is null, not "": a script can tell "no date" without knowing our format.
+Json date_json(const std::string& date) {
+  return date.empty() ? Json() : Json(date);
+}
+
+Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
+  const Article& a = h.article;
+  Json j;
+  j["version"] = kJsonVersion;
+  j["type"] = "hit";
+  if (ctx.line) j["line"] = *ctx.line;
+  j["rank"] = h.rank;
+  j["id"] = a.id;
+  j["score"] = h.score;
+  j["title"] = a.title;
+  j["date"] = date_json(a.date);
+  j["source"] = a.source;
+  j["url"] = a.url;
+  j["lang"] = a.lang;
+  j["tags"] = a.tags;
+  if (snippets) {
+    j["snippet"] = {{"text", h.snippet.text}, {"highlights", ranges_json(h.snippet.highlights)}};
+  } else {
+    j["snippet"] = nullptr;  // --snippets 0: the key stays, so the schema does not change
+  }
+  j["title_highlights"] = ranges_json(h.title_highlights);
+  j["matches"] = ranges_json(h.matches);
+  j["matches_truncated"] = h.matches_truncated;
+  return j;
+}
+
+Json summary_json(const SearchResult& r, const PrintContext& ctx) {
+  Json s;
+  s["version"] = kJsonVersion;
+  s["type"] = "summary";
+  if (ctx.line) s["line"] = *ctx.line;
+  s["query"] = r.query;
+  s["understood"] = r.understood;
+  s["estimated_total"] = r.estimated;
+  s["total_is_exact"] = r.total_is_exact();
+  s["returned"] = r.hits.size();
+  s["elapsed_ms"] = r.elapsed_ms;
+  auto failed = Json::array();
+  for (const auto& f : r.shards_failed) failed.push_back({{"shard", f.shard}, {"error", f.error}});
+  s["shards"] = {{"total", r.shards_total}, {"failed", failed}};
+  return s;
+}
+
+}  // namespace
+
+Json article_json(const Article& a) {
+  Json j;
+  j["id"] = a.id;
+  j["title"] = a.title;
+  j["date"] = date_json(a.date);
+  j["source"] = a.source;
+  j["url"] = a.url;
+  j["lang"] = a.lang;
+  j["tags"] = a.tags;
+  j["body"] = a.body;
+  return j;
+}
+
+const char* failure_kind_name(RequestFailure::Kind kind) {
+  switch (kind) {
+    case RequestFailure::Kind::kSyntax:
+      return "syntax";
+    case RequestFailure::Kind::kRequest:
+      return "request";
+    case RequestFailure::Kind::kIndex:
+      return "index";
+  }
+  return "request";  // not reached: every kind is named above (-Wswitch checks it)
+}
+
+Json failure_json(const RequestFailure& f, const PrintContext& ctx) {
+  Json j;
+  j["version"] = kJsonVersion;
+  j["type"] = "error";
+  if (ctx.line) j["line"] = *ctx.line;
+  j["error"] = f.message;
+  return j;
+}
+
+void JsonPrinter::result(std::ostream& out, const SearchResult& r, const PrintContext& ctx) {
+  const bool snippets = ctx.snippets.value_or(options_.snippets);
+  for (const Hit& h : r.hits) out << json_text(hit_json(h, ctx, snippets)) << '\n';
+  out << json_text(summary_json(r, ctx)) << '\n';
+}
+
+void JsonPrinter::failure(std::ostream& out, const RequestFailure& f, const PrintContext& ctx) {
+  out << json_text(failure_json(f, ctx)) << '\n';
+}
+
+}  // namespace oly

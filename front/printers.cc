@@ -1,0 +1,147 @@
+// The text, ids and count printers, and make_printer(): the one place that turns an
+// OutputFormat into a printer.
+#include <fmt/format.h>
+
+#include <ostream>
+#include <stdexcept>
+
+#include "html.h"
+#include "json_printer.h"
+#include "output.h"
+#include "printer.h"
+
+namespace oly {
+namespace {
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kHighlight = "\x1b[1;31m";
+constexpr const char* kReset = "\x1b[0m";
+
+// Text for people: a title line and a snippet per hit, then a line with the total. Every
+// field taken from an article or a query is made terminal-safe.
+class TextPrinter : public ResultPrinter {
+ public:
+  explicit TextPrinter(const PrintOptions& options) : options_(options) {}
+
+  void result(std::ostream& out, const SearchResult& r, const PrintContext& ctx) override {
+    const bool snippets = ctx.snippets.value_or(options_.snippets);
+    for (const Hit& h : r.hits) hit(out, h, snippets);
+    if (!snippets && !r.hits.empty()) out << '\n';
+    const std::string line = total_line(r);
+    if (options_.color)
+      out << kDim << line << kReset << '\n';
+    else
+      out << line << '\n';
+  }
+
+  // Text output has no place for an error on stdout: the caller reports it on stderr.
+  void failure(std::ostream&, const RequestFailure&, const PrintContext&) override {}
+
+ private:
+  void hit(std::ostream& out, const Hit& h, bool snippets) const {
+    const Article& a = h.article;
+    const bool color = options_.color;
+    const std::string title =
+        a.title.empty() ? terminal_safe(display_title(a))
+        : color         ? mark_up(a.title, h.title_highlights, std::string(kHighlight) + kBold,
+                                  std::string(kReset) + kBold)
+                        : terminal_safe(a.title);
+    std::string meta;
+    for (const std::string* s : {&a.date, &a.source, &a.id}) {
+      if (s->empty()) continue;
+      if (!meta.empty()) meta += " \u00b7 ";
+      meta += terminal_safe(*s);
+    }
+    if (color) {
+      out << kDim << h.rank << '.' << kReset << ' ' << kBold << title << kReset << "  " << kDim
+          << meta << kReset << '\n';
+      if (snippets) {
+        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, kHighlight, kReset) << "\n\n";
+      }
+    } else {
+      out << h.rank << ". " << title << "  (" << meta << ")\n";
+      // Plain text marks highlights with [..] so that a pipe still shows them.
+      if (snippets)
+        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
+    }
+  }
+
+  static std::string total_line(const SearchResult& r) {
+    const std::string total =
+        r.total_is_exact() ? fmt::format("{}", r.estimated) : fmt::format("about {}", r.estimated);
+    // -n 0 or an --offset past the end shows no hit although some match: say so, rather
+    // than "no matches".
+    std::string line =
+        !r.hits.empty()
+            ? fmt::format("{}-{} of {} matches", r.hits.front().rank, r.hits.back().rank, total)
+        : r.lower_bound > 0
+            ? fmt::format("{} matches, none on this page (see -n and --offset)", total)
+            : fmt::format("no matches ({} total)", total);
+    return line + fmt::format(" in {:.1f} ms", r.elapsed_ms);
+  }
+
+  PrintOptions options_;
+};
+
+// One id per line (after "LINE<TAB>" in --batch), terminal-safe: the output is
+// line-oriented, so an id holding a newline or ESC is printed escaped and counted, for
+// the caller to warn that it is not exact.
+class IdsPrinter : public ResultPrinter {
+ public:
+  void result(std::ostream& out, const SearchResult& r, const PrintContext& ctx) override {
+    for (const Hit& h : r.hits) {
+      const std::string id = terminal_safe(h.article.id);
+      escaped_ += id != h.article.id;
+      if (ctx.line) out << *ctx.line << '\t';
+      out << id << '\n';
+    }
+  }
+  // The error is on stderr; a line of its own would read as an id.
+  void failure(std::ostream&, const RequestFailure&, const PrintContext&) override {}
+  std::size_t escaped_ids() const override { return escaped_; }
+
+ private:
+  std::size_t escaped_ = 0;
+};
+
+// The number of matches (after "LINE<TAB>" in --batch).
+class CountPrinter : public ResultPrinter {
+ public:
+  void result(std::ostream& out, const SearchResult& r, const PrintContext& ctx) override {
+    if (ctx.line) out << *ctx.line << '\t';
+    out << r.estimated << '\n';
+  }
+  // The error is on stderr; a line of its own would read as a count.
+  void failure(std::ostream&, const RequestFailure&, const PrintContext&) override {}
+};
+
+}  // namespace
+
+std::unique_ptr<ResultPrinter> make_printer(OutputFormat format, const PrintOptions& options) {
+  std::unique_ptr<ResultPrinter> p;
+  switch (format) {
+    case OutputFormat::kText:
+      p = std::make_unique<TextPrinter>(options);
+      break;
+    case OutputFormat::kJson:
+      p = std::make_unique<JsonPrinter>(options);
+      break;
+    case OutputFormat::kIds:
+      p = std::make_unique<IdsPrinter>();
+      break;
+    case OutputFormat::kCount:
+      p = std::make_unique<CountPrinter>();
+      break;
+    case OutputFormat::kHtml:
+      p = html::make_result_printer(options);
+      break;
+  }
+  // A format without a printer is a bug of ours, never an empty output.
+  if (!p)
+    throw std::logic_error("no printer for output format " +
+                           std::to_string(static_cast<int>(format)));
+  return p;
+}
+
+}  // namespace oly
