@@ -96,6 +96,9 @@ Json failure_json(const RequestFailure& f, const PrintContext& ctx) {
   j["type"] = "error";
   if (ctx.line) j["line"] = *ctx.line;
   j["error"] = f.message;
+  j["kind"] = failure_kind_name(f.kind);
+  // A column only means something in the query's text.
+  if (f.kind == RequestFailure::Kind::kSyntax && f.column) j["column"] = *f.column;
   return j;
 }
 

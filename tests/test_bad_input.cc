@@ -973,7 +973,8 @@ const std::vector<Case>& cases() {
            [](Env&, const Run& r) {
              CHECK_THAT(r.out, Contains("\"type\":\"summary\",\"line\":1,"));
              CHECK_THAT(r.out, Contains("{\"version\":1,\"type\":\"error\",\"line\":2,\"error\":"
-                                        "\"query:2:1: error: unbalanced quote\"}"));
+                                        "\"query:2:1: error: unbalanced quote\","
+                                        "\"kind\":\"syntax\",\"column\":1}"));
              CHECK_THAT(r.out, Contains("\"type\":\"summary\",\"line\":3,"));
            },
        .input = "marathon\n\"open\nswim\n"},

@@ -284,7 +284,27 @@ TEST_CASE("searcher: --batch", "[searcher_cli]") {
     CHECK(objs[4]["type"] == "error");
     CHECK(objs[4]["line"] == 4);
     CHECK(objs[4]["error"] == "query:4:6: error: unbalanced '(': no matching ')'");
+    CHECK(objs[4]["kind"] == "syntax");
+    CHECK(objs[4]["column"] == 6);
     check_golden("json_batch.jsonl", normalise(r.out));
+  }
+  SECTION("error objects say what kind of error, and for syntax where (in characters)") {
+    const CommandResult r =
+        search({"--batch"}, "{\"query\":\"gold\",\"colour\":1}\n\u00c9T\u00c9 (x\n\"open\n");
+    CHECK(r.code == 2);
+    const auto objs = json_lines(r.out);
+    REQUIRE(objs.size() == 3);
+    CHECK(objs[0]["type"] == "error");
+    CHECK(objs[0]["line"] == 1);
+    CHECK(objs[0]["kind"] == "request");
+    CHECK_FALSE(objs[0].contains("column"));  // a request key has no column in the query
+    CHECK(objs[1]["kind"] == "syntax");
+    CHECK(objs[1]["column"] == 5);  // "ÉTÉ (": the '(' is the 5th character, the 7th byte
+    CHECK(objs[1]["error"] == "query:2:5: error: unbalanced '(': no matching ')'");
+    CHECK(objs[2]["kind"] == "syntax");
+    CHECK(objs[2]["column"] == 1);
+    // The keys of schema 1 come first, in their old order; the new ones after them.
+    CHECK_THAT(r.out, Catch::StartsWith(R"({"version":1,"type":"error","line":1,"error":"-:1: )"));
   }
   SECTION("only good queries") {
     const CommandResult r = search({"--batch"}, "gold\r\nsilver\n");
