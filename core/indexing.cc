@@ -305,15 +305,15 @@ void check_layout(const IndexOptions& o) {
     }
     case sharding::Layout::kSingle:
       if (o.shards == 0) return;
-      throw FatalError(dir + ": error: this is an unsharded index; --shards " +
-                       std::to_string(o.shards) +
-                       " builds a sharded index only in a new or empty directory");
+      throw FatalError(dir + ": error: this is an unsharded index",
+                       {Remedy::Kind::kShardsNewDir, std::to_string(o.shards)});
     case sharding::Layout::kSharded: {
       const unsigned n = sharding::read_stub(dir);
       if (o.shards == n) return;
       if (o.shards == 0) {
-        throw FatalError(dir + ": error: this is a sharded index of " + std::to_string(n) +
-                         " shards; pass --shards " + std::to_string(n));
+        throw FatalError(
+            dir + ": error: this is a sharded index of " + std::to_string(n) + " shards",
+            {Remedy::Kind::kShards, std::to_string(n)});
       }
       throw FatalError(dir + ": error: this is a sharded index of " + std::to_string(n) +
                        " shards, not " + std::to_string(o.shards) +
@@ -347,10 +347,11 @@ Xapian::WritableDatabase open_target(const std::string& path, int flags, Clock::
       }
     }
   } catch (const Xapian::DatabaseLockError&) {
-    throw FatalError(path + ": error: the index is locked by another indexer" +
-                     (o.wait_seconds > 0 ? " (waited " + fmt::format("{:g}", o.wait_seconds) + " s)"
-                                         : std::string()) +
-                     "; wait for it to finish, or pass --wait SECONDS");
+    throw FatalError(
+        path + ": error: the index is locked by another indexer" +
+            (o.wait_seconds > 0 ? " (waited " + fmt::format("{:g}", o.wait_seconds) + " s)"
+                                : std::string()),
+        {Remedy::Kind::kWait, ""});
   } catch (const Xapian::Error& e) {
     throw FatalError(path + ": error: cannot open the index for writing: " + e.get_description());
   }
@@ -1076,8 +1077,9 @@ void check_place(const IndexOptions& o, Xapian::WritableDatabase& db, const std:
   if (place == expected) return;
   if (expected.empty()) {
     throw FatalError(path + ": error: this is shard " + place +
-                     " of a sharded index; index the directory that holds its " +
-                     std::string(sharding::kStubName) + ", with --shards");
+                         " of a sharded index; index the directory that holds its " +
+                         std::string(sharding::kStubName),
+                     {Remedy::Kind::kShardsAtStub, ""});
   }
   throw FatalError(path + ": error: recorded as shard '" + place + "', not " + expected +
                    "; the shards or the " + std::string(sharding::kStubName) +
@@ -1089,14 +1091,13 @@ void check_compatible(const IndexOptions& o, Xapian::WritableDatabase& db,
                       const std::string& path) {
   if (o.recreate) return;
   if (auto why = identity_mismatch(db)) {
-    throw FatalError(path + ": error: " + *why +
-                     "\n  re-run with --recreate to rebuild it with this analyzer");
+    throw FatalError(path + ": error: " + *why, {Remedy::Kind::kRecreate, ""});
   }
   const IndexIdentity stored = stored_identity(db);
   if (!stored.default_language.empty() && stored.default_language != o.language) {
     throw FatalError(path + ": error: the index's default language is '" + stored.default_language +
-                     "', not '" + o.language + "'; pass --language " + stored.default_language +
-                     " or --recreate");
+                         "', not '" + o.language + "'",
+                     {Remedy::Kind::kLanguageOrRecreate, stored.default_language});
   }
 }
 

@@ -130,6 +130,27 @@ int StdoutSink::finish(std::string_view program, int code, std::ostream& err) {
   return 2;
 }
 
+std::string indexer_hint(const Remedy& remedy) {
+  switch (remedy.kind) {
+    case Remedy::Kind::kNone:
+      return "";
+    case Remedy::Kind::kRecreate:
+      return "\n  re-run with --recreate to rebuild it with this analyzer";
+    case Remedy::Kind::kWait:
+      return "; wait for it to finish, or pass --wait SECONDS";
+    case Remedy::Kind::kShardsNewDir:
+      return "; --shards " + remedy.value +
+             " builds a sharded index only in a new or empty directory";
+    case Remedy::Kind::kShards:
+      return "; pass --shards " + remedy.value;
+    case Remedy::Kind::kShardsAtStub:
+      return ", with --shards";
+    case Remedy::Kind::kLanguageOrRecreate:
+      return "; pass --language " + remedy.value + " or --recreate";
+  }
+  return "";  // not reached: -Wswitch checks that every kind is handled above
+}
+
 int run_main(std::string_view program, const std::function<int(std::ostream& out)>& body) {
   std::signal(SIGPIPE, SIG_IGN);
   StdoutSink out;

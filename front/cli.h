@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "diagnostics.h"
+
 namespace oly::cli {
 
 // A bad flag or argument: the main prints "PROGRAM: error: MESSAGE" and exits 2.
@@ -77,6 +79,10 @@ class StdoutSink {
   Buf buf_;
   std::ostream stream_;
 };
+
+// The indexer's words for a remedy the core names (core/diagnostics.h): the flag that
+// applies it, as the tail of the error message ("; pass --shards 4"). "" for kNone.
+std::string indexer_hint(const Remedy& remedy);
 
 // What both mains do around their work: SIGPIPE ignored (a closed pipe then shows up as a
 // failed write, see StdoutSink), stdout through a StdoutSink handed to `body`, and the

@@ -110,6 +110,17 @@ void raise_open_file_limit() {
   ::setrlimit(RLIMIT_NOFILE, &r);  // if refused, running out is reported as an error
 }
 
+// oly::build_index(), its fatal errors completed with the flag that is their remedy: the
+// core names the remedy, only this main knows its flags.
+oly::IndexStats index_with_hints(const oly::IndexOptions& opt, oly::Diagnostics& diag) {
+  try {
+    return oly::build_index(opt, diag);
+  } catch (const oly::FatalError& e) {
+    if (e.remedy().kind == oly::Remedy::Kind::kNone) throw;
+    throw oly::FatalError(e.what() + oly::cli::indexer_hint(e.remedy()));
+  }
+}
+
 // Parses the flags and runs the indexer (or --analyze, printing on `out`); returns the
 // exit code.
 int run(int argc, char** argv, std::ostream& out) {
@@ -141,7 +152,7 @@ int run(int argc, char** argv, std::ostream& out) {
     opt.handle_signals = true;  // Ctrl-C and SIGTERM remove scratch directories first
     if (opt.shards > 0) raise_open_file_limit();
     oly::Diagnostics diag(std::cerr);
-    const oly::IndexStats stats = oly::build_index(opt, diag);
+    const oly::IndexStats stats = index_with_hints(opt, diag);
     if (!f.quiet) {
       std::cerr << oly::terminal_safe(oly::summary_line(opt.index_dir, stats)) << '\n';
     }
