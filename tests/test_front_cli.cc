@@ -1,6 +1,8 @@
 // The line between the core and the front ends: the core names what the user can do about
 // a fatal error (Remedy) and says nothing of flags; the indexer adds its flag
 // (oly::cli::indexer_hint), so its messages read as before.
+#include <xapian.h>
+
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -8,6 +10,7 @@
 #include "cli.h"
 #include "diagnostics.h"
 #include "indexing.h"
+#include "schema.h"
 #include "searcher_test_util.h"
 #include "test_util.h"
 
@@ -102,4 +105,31 @@ TEST_CASE("core fatal errors name a remedy, not a flag; the indexer adds the fla
     CHECK(r.code == 2);
     CHECK(r.err == row.stderr_line);  // the user reads the same message as before
   }
+}
+
+TEST_CASE("indexer: an index of another analyzer is refused with the --recreate hint",
+          "[front_cli]") {
+  TempDir tmp("hints");
+  write_file(tmp / "a.jsonl", "{\"id\":\"a\",\"title\":\"Alpha\"}\n");
+  oly::IndexOptions o;
+  o.index_dir = tmp / "single";
+  o.inputs = {tmp / "a.jsonl"};
+  {
+    std::ostringstream log;
+    oly::Diagnostics diag(log);
+    REQUIRE_NOTHROW(oly::build_index(o, diag));
+    Xapian::WritableDatabase db(o.index_dir);
+    db.set_metadata(std::string(oly::schema::kMetaAnalyzer), "other");
+    db.commit();
+  }
+  const oly::FatalError e = fatal_of(o);
+  CHECK(e.remedy().kind == Remedy::Kind::kRecreate);
+  CHECK_THAT(e.what(), !Contains("--"));
+  const auto r = run_command(shell_quote(OLY_INDEXER) + " --progress never -q -d " +
+                             shell_quote(o.index_dir) + " " + shell_quote(tmp / "a.jsonl"));
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::StartsWith("indexer: " + o.index_dir +
+                                      ": error: the index was built by another analyzer\n"));
+  CHECK_THAT(r.err,
+             Catch::EndsWith("\n  re-run with --recreate to rebuild it with this analyzer\n"));
 }
