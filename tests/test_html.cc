@@ -180,6 +180,8 @@ TEST_CASE("paging links keep every field, percent-encoded, within the results", 
                       "\"") != std::string::npos);
     }
     CHECK(page.find("page=0") == std::string::npos);
+    // A page past the end says so and links to the first page.
+    CHECK((page.find(">First page</a>") != std::string::npos) == (r.count == 0));
     CHECK(page.find("page=1\"") == std::string::npos);  // page 1 is the URL without page=
     // The form is filled in from the state, escaped.
     CHECK(page.find("value=\"bolt &amp; lewis/100m &quot;x&quot; é\"") != std::string::npos);

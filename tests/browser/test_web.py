@@ -170,9 +170,14 @@ def search_with_js(d, base):
     # search.js: "/" anywhere focuses the box.
     d.find_element(By.TAG_NAME, "body").send_keys("/")
     check(d.switch_to.active_element == box, "'/' focuses the search box (JavaScript on)")
+    box.send_keys("oops")
+    box.send_keys(Keys.ESCAPE)
+    check(box.get_attribute("value") == "", "Escape clears the search box (JavaScript on)")
     box.send_keys("relay")
     box.send_keys(Keys.ENTER)
     WebDriverWait(d, 10).until(lambda x: "q=relay" in x.current_url)
+    check("sort=" not in d.current_url and "since=" not in d.current_url,
+          "empty fields are left out of the URL")
     t = titles(d)
     check(len(t) == 10, f"page 1 shows 10 hits (got {len(t)})")
     check(all(s.startswith("Relay final") for s in t), "the expected titles are listed")
