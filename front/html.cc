@@ -133,6 +133,12 @@ std::string thousands(std::size_t n) {
   return out;
 }
 
+// ` lang="xx"` for an article's text (screen readers, hyphenation and the CJK font choice
+// follow it), or nothing when the article has no language of its own.
+std::string lang_attr(std::string_view code) {
+  return code.empty() ? std::string() : " lang=\"" + escape(code) + "\"";
+}
+
 std::string language_name(std::string_view code) {
   return code.empty() ? std::string("default language") : std::string(code);
 }
@@ -354,7 +360,7 @@ std::string HtmlPrinter::summary(const SearchResult& r) const {
 
 std::string HtmlPrinter::hit(const Hit& h) const {
   const Article& a = h.article;
-  std::string out = "<li class=\"hit\">\n<h2 class=\"title\"><a href=\"";
+  std::string out = "<li class=\"hit\">\n<h2 class=\"title\"" + lang_attr(a.lang) + "><a href=\"";
   out += escape(article_url(a.id)) + "\">";
   // An untitled article shows its first sentence, which has no highlight ranges.
   out += a.title.empty() ? escape(display_title(a)) : mark(a.title, h.title_highlights);
@@ -366,7 +372,8 @@ std::string HtmlPrinter::hit(const Hit& h) const {
   for (std::size_t i = 0; i < meta.size(); ++i) out += (i ? " &middot; " : "") + meta[i];
   out += "</p>\n";
   if (options_.snippets && !h.snippet.text.empty()) {
-    out += "<p class=\"snippet\">" + mark(h.snippet.text, h.snippet.highlights) + "</p>\n";
+    out += "<p class=\"snippet\"" + lang_attr(a.lang) + ">" +
+           mark(h.snippet.text, h.snippet.highlights) + "</p>\n";
   }
   out += "</li>\n";
   return out;
@@ -449,7 +456,8 @@ std::string article_page(const Article& a) {
   const std::string title = display_title(a);
   std::string out = page_head(title + " \u2013 Olympic news search");
   out += search_form(PageState{});
-  out += "<main>\n<article class=\"article\">\n<h1>" + escape(title) + "</h1>\n";
+  out += "<main>\n<article class=\"article\">\n<h1" + lang_attr(a.lang) + ">" + escape(title) +
+         "</h1>\n";
   out += "<dl class=\"meta\">";
   auto row = [&](std::string_view name, const std::string& html) {
     out += "<dt>" + std::string(name) + "</dt><dd>" + html + "</dd>";
@@ -470,7 +478,8 @@ std::string article_page(const Article& a) {
                     : "<span class=\"url\">" + escape(a.url) + "</span>");
   }
   row("Id", "<code>" + escape(a.id) + "</code>");
-  out += "</dl>\n<div class=\"body\">\n" + paragraphs(a.body) + "</div>\n</article>\n";
+  out += "</dl>\n<div class=\"body\"" + lang_attr(a.lang) + ">\n" + paragraphs(a.body) +
+         "</div>\n</article>\n";
   out += "</main>\n";
   out += kPageEnd;
   return out;

@@ -248,7 +248,9 @@ TEST_CASE("snippets off: no snippet paragraph", "[html]") {
   CHECK(out.str().find("<mark>Bolt</mark>") == std::string::npos);
   std::ostringstream with;
   oly::html::make_result_printer(oly::PrintOptions{})->result(with, make_result(1, 1, 1), {});
-  CHECK(with.str().find("<p class=\"snippet\"><mark>Usain</mark> Bolt") != std::string::npos);
+  CHECK(with.str().find("<p class=\"snippet\" lang=\"en\"><mark>Usain</mark> Bolt") !=
+        std::string::npos);
+  CHECK(with.str().find("<h2 class=\"title\" lang=\"en\">") != std::string::npos);
 }
 
 TEST_CASE("a syntax error shows its message and a caret under its column", "[html]") {
@@ -337,7 +339,9 @@ TEST_CASE("article page: every field, escaped, the body in paragraphs", "[html]"
   a.tags = {"athletics", "<i>x</i>"};
   a.body = "First <b>para</b>\nsame para.\n\n\n\nSecond para.\r\n \t\r\nThird.\n";
   const std::string page = oly::html::article_page(a);
-  CHECK(page.find("<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>") != std::string::npos);
+  CHECK(page.find("<h1 lang=\"fr\">&lt;script&gt;alert(1)&lt;/script&gt;</h1>") !=
+        std::string::npos);
+  CHECK(page.find("<div class=\"body\" lang=\"fr\">") != std::string::npos);
   CHECK(page.find("<script>alert") == std::string::npos);
   CHECK(page.find("<time>2024-08-04</time>") != std::string::npos);
   CHECK(page.find("Desk &amp; Co") != std::string::npos);
