@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "printer.h"
 #include "search.h"
@@ -15,6 +16,17 @@ namespace oly::html {
 
 // `text` safe inside HTML text and inside a double- or single-quoted attribute value.
 std::string escape(std::string_view text);
+
+// `text` escaped, with each range (byte offsets into `text`) in <mark>. Ranges are made
+// safe first: clamped to the text, widened to whole characters, sorted and merged.
+std::string mark(std::string_view text, const std::vector<ByteRange>& ranges);
+
+// Whether `url` may be a link: http:// or https:// (any case) followed by something, and
+// no whitespace or control character (never javascript:, data:, ...).
+bool is_web_url(std::string_view url);
+
+// "/view/" + the percent-encoded id (every byte but A-Z a-z 0-9 - . _ ~, so `/` is %2F).
+std::string article_url(std::string_view id);
 
 // What the search form asks (the query string of GET /).
 struct PageState {
@@ -25,6 +37,10 @@ struct PageState {
   std::string since, until;  // as typed (YYYY[-MM[-DD]])
   std::string lang;          // query stemming language, "" = all
 };
+
+// The search page's URL for `state` at `page` (1-based): q always, the other fields when
+// not empty, page when > 1; every value percent-encoded. Not yet HTML-escaped.
+std::string page_url(const PageState& state, std::size_t page);
 
 // The whole search page: the form filled in from `state`; then the results (`result` not
 // null), or the failure (`failure` not null), or nothing when `state.q` is empty. Paging
