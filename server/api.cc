@@ -9,6 +9,7 @@
 #include "common.h"
 #include "identity.h"
 #include "output.h"
+#include "printer.h"
 #include "query.h"
 #include "search_command.h"
 
@@ -22,8 +23,10 @@ using Json = nlohmann::ordered_json;
 // What `searcher --json` (or `--batch --json` with `line`) prints for `r`. The JSON
 // printer is called here and only here.
 std::string result_json(const SearchResult& r, bool snippets, std::optional<std::size_t> line) {
+  static const std::unique_ptr<ResultPrinter> printer =
+      make_printer(OutputFormat::kJson, PrintOptions{});
   std::ostringstream out;
-  print_json(out, r, line, snippets);
+  printer->result(out, r, PrintContext{line, snippets});
   return out.str();
 }
 
