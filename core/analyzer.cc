@@ -367,11 +367,22 @@ std::string Stemmer::operator()(const Token& t) const {
 
 std::string Stemmer::operator()(const std::string& term) const {
   if (!enabled_) return {};
-  if (auto it = cache_.find(term); it != cache_.end()) return it->second;
+  // One hash lookup for a hit or a miss: a one-shot searcher stems a body's words cold.
+  auto [it, fresh] = cache_.try_emplace(term);
+  if (!fresh) return it->second;
+  std::string s;
+  try {
+    s = stem_(term);
+  } catch (...) {
+    cache_.erase(it);  // never leave an empty stem behind for the next call
+    throw;
+  }
   constexpr std::size_t kMaxCached = 200000;
-  if (cache_.size() >= kMaxCached) cache_.clear();
-  std::string s = stem_(term);
-  cache_.emplace(term, s);
+  if (cache_.size() > kMaxCached) {
+    cache_.clear();
+    return s;
+  }
+  it->second = s;
   return s;
 }
 

@@ -102,11 +102,12 @@ class Highlighter {
 
   // The same as find(body.text(), "", lang) for the body of document `docid` of `db`
   // (indexed with `body`'s map), but only the chunks around the positions where the
-  // query's words occur (Xapian's positional data) are analysed. At most `max_matches`
-  // are returned, and `truncated` says when there are more. The possible starts taken from
-  // the positions are a superset of the true ones (a NEAR of a phrase's words may not be
-  // a real occurrence), so the search also stops, flagged, once it has analysed more
-  // than `max_bytes`.
+  // query's words occur (Xapian's positional data) are analysed; a body of a few KB is
+  // analysed whole from its chunks, without reading the database (cheaper, same matches). At most
+  // `max_matches` are returned, and `truncated` says when there are more. The possible starts taken
+  // from the positions are a superset of the true ones (a NEAR of a phrase's words may not be a
+  // real occurrence), so the search also stops, flagged, once it has analysed more than
+  // `max_bytes`.
   BodyMatches find_in_body(const Xapian::Database& db, Xapian::docid docid, BodyText& body,
                            const std::string& lang, std::size_t max_matches,
                            std::size_t max_bytes = kMaxAnalysedBytes);

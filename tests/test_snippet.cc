@@ -922,6 +922,68 @@ TEST_CASE("snippet: stems of other languages cost no analysis", "[snippet][body_
   CHECK(h.find(en.body, "", "en").empty());  // the whole-body reference agrees
 }
 
+// A short body (most news articles) is cheaper to analyse whole than to locate its
+// matches from the document's term list and position lists, which a one-shot searcher
+// reads cold for each hit: its matches come from its text alone (so an empty database
+// serves), the same as the whole-body reference. A longer body is still analysed only
+// around its matches.
+TEST_CASE("snippet: a short body is matched from its text, without the database",
+          "[snippet][body_map]") {
+  Env env;
+  TestIndex index;
+  oly::Article a;
+  a.id = "short";
+  a.lang = "en";
+  a.title = "Oil prices";
+  for (int i = 0; i < 12; ++i) {
+    a.body += "Crude oil prices rose " + std::to_string(i) + " cents as the pricing of oil fell.\n";
+  }
+  REQUIRE(a.body.size() > 600);
+  REQUIRE(a.body.size() < 2048);  // short by any measure
+  const Xapian::docid did = index.add(a);
+  const oly::BodyMap map = map_of(env.analyzer, index.db(), did, a.body, 0);
+  REQUIRE(map.chunks() > 1);
+  const Xapian::Database none;  // no document at all: any read would throw
+  for (const char* query :
+       {"oil prices", "\"crude oil\"", "pric*", "oil NEAR/3 cents", "zebra", "price OR fell"}) {
+    INFO("query " << query);
+    auto reference = env.highlighter(query);
+    const auto whole = reference.find(a.body, "", "en");
+    auto h = env.highlighter(query);
+    oly::BodyText text(env.analyzer, a.body, map);
+    const oly::BodyMatches found = h.find_in_body(none, did, text, "en", 1000);
+    CHECK_FALSE(found.truncated);
+    CHECK(same_matches(found.matches, whole));
+    const oly::Snippet s = h.snippet(a.body, found.matches, {2, 60}, text);
+    const oly::Snippet ref = reference.snippet(a.body, whole, {2, 60});
+    CHECK(s.text == ref.text);
+    CHECK(s.highlights == ref.highlights);
+    // Capped: the first matches, flagged.
+    oly::BodyText capped_text(env.analyzer, a.body, map);
+    const auto capped = h.find_in_body(none, did, capped_text, "en", 2);
+    CHECK(capped.truncated == (whole.size() > 2));
+    CHECK(same_matches(capped.matches,
+                       std::vector<oly::Match>(
+                           whole.begin(), whole.begin() + std::min<std::size_t>(2, whole.size()))));
+  }
+
+  SECTION("a longer body is still analysed only around its matches") {
+    oly::Article b;
+    b.id = "longer";
+    b.lang = "en";
+    for (int i = 0; i < 400; ++i) b.body += "Line " + std::to_string(i) + " of nothing much.\n";
+    b.body += "The zebra came last.";
+    REQUIRE(b.body.size() > 8192);
+    const Xapian::docid bid = index.add(b);
+    const Xapian::Database& db = index.db();
+    auto h = env.highlighter("zebra");
+    oly::BodyText text(env.analyzer, b.body, map_of(env.analyzer, db, bid, b.body, 0));
+    const oly::BodyMatches found = h.find_in_body(db, bid, text, "en", 1000);
+    CHECK(matched(b.body, found.matches) == std::vector<std::string>{"zebra"});
+    CHECK(text.analysed_bytes() < b.body.size() / 2);
+  }
+}
+
 TEST_CASE("searcher: matches are capped and flagged; an index without body maps still works",
           "[snippet][body_map]") {
   oly::test::TempDir dir("capped");
