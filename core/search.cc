@@ -92,13 +92,13 @@ struct ResultCache {
     return &it->second->second;
   }
   void add(std::string key, const SearchResult& r, std::size_t max_entries) {
-    const std::size_t size = result_bytes(r);
+    const std::size_t size = result_bytes(r) + key.size();
     if (max_entries == 0 || size > kCachedResultBytes / 4 || by_key.count(key)) return;
     lru.emplace_front(std::move(key), r);
     by_key.emplace(lru.front().first, lru.begin());
     bytes += size;
     while (lru.size() > max_entries || bytes > kCachedResultBytes) {
-      bytes -= result_bytes(lru.back().second);
+      bytes -= result_bytes(lru.back().second) + lru.back().first.size();
       by_key.erase(lru.back().first);
       lru.pop_back();
     }

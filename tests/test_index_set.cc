@@ -465,6 +465,16 @@ TEST_CASE("a long-lived searcher's kept results follow every change of its shard
   same_as_fresh("as built");
   CHECK(kept.search(all).hits.size() == 2);
   CHECK(kept.search(first).hits.size() == 1);  // another limit is another request
+  {
+    // One kept result: each request pushes the other out, and neither is mistaken for it.
+    oly::SearchOptions one = o;
+    one.cached_results = 1;
+    oly::Searcher s(one);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(shown(s.search(all)) == fresh(all));
+      CHECK(shown(s.search(first)) == fresh(first));
+    }
+  }
 
   // A replaced article of the same length in one shard: the document count, the last
   // docid and the total length stay the same; only the shard's revision moves.
