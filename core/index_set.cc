@@ -358,6 +358,21 @@ std::vector<IndexSet::ShardStatus> IndexSet::status() const {
   return out;
 }
 
+std::string IndexSet::revision_key() const {
+  std::string key;
+  for (const Shard& s : shards_) {
+    if (!s.live) {
+      key += "failed\n";
+      continue;
+    }
+    if (s.spec.remote) return "";
+    // The UUID changes when a rebuilt index is swapped in, the revision with each commit.
+    key += s.db.get_uuid() + ' ' + std::to_string(s.db.get_revision()) + ' ' +
+           std::to_string(s.version.first) + ' ' + std::to_string(s.version.second) + '\n';
+  }
+  return key;
+}
+
 void IndexSet::reopen_local() {
   for (Shard& s : shards_) {
     if (!s.live || s.spec.remote) continue;

@@ -68,6 +68,10 @@ class IndexSet {
   // Whether `docid` of db() lives on a remote shard (where each read is a round trip).
   bool is_remote(Xapian::docid docid) const;
   const std::vector<ShardFailure>& failed() const { return failed_; }
+  // Which database and revision each shard is at (UUID, commit revision, version file),
+  // and which shards failed: while it stays the same, a request gets the same answer, so
+  // a result may be reused. "" when a live shard is remote, whose revision cannot be read.
+  std::string revision_key() const;
 
   // Each shard as the server's /stats shows it (ShardSpec::name, not opened again).
   struct ShardStatus {

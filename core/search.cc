@@ -4,7 +4,10 @@
 #include <algorithm>
 
 #include <chrono>
+#include <list>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 
 #include "body_map.h"
 #include "diagnostics.h"
@@ -21,7 +24,86 @@ SearchOptions with_specs(SearchOptions o) {
   return o;
 }
 
+// Every field of a request, each with its length, so that two keys are equal only for
+// equal requests. A field added to SearchRequest must be added here: the assertion
+// below fails until it is (a reused result would otherwise ignore it).
+std::string request_key(const SearchRequest& r) {
+  static_assert(sizeof(SearchRequest) == 184, "SearchRequest changed: update request_key()");
+  std::string key;
+  auto add = [&key](std::string_view field) {
+    key += std::to_string(field.size());
+    key += ':';
+    key += field;
+  };
+  add(r.query);
+  add(r.language);
+  add(r.since);
+  add(r.until);
+  for (std::size_t n : {r.limit, r.offset, r.snippet.fragments, r.snippet.length,
+                        static_cast<std::size_t>(r.sort)}) {
+    add(std::to_string(n));
+  }
+  key += r.match_any ? 'a' : '-';
+  key += r.snippets ? 's' : '-';
+  key += r.exact_count ? 'c' : '-';
+  return key;
+}
+
+// The memory a kept result holds, roughly: mostly the articles' bodies.
+std::size_t result_bytes(const SearchResult& r) {
+  std::size_t n = sizeof(SearchResult) + r.query.size() + r.understood.size() + r.xapian.size();
+  for (const Hit& h : r.hits) {
+    const Article& a = h.article;
+    n += sizeof(Hit) + a.id.size() + a.title.size() + a.body.size() + a.source.size() +
+         a.url.size() + h.snippet.text.size() +
+         sizeof(ByteRange) *
+             (h.matches.size() + h.title_highlights.size() + h.snippet.highlights.size());
+    for (const std::string& t : a.tags) n += t.size() + sizeof(std::string);
+  }
+  return n;
+}
+
+// Kept results are bounded by count and by this many bytes (a hit holds its whole body).
+constexpr std::size_t kCachedResultBytes = std::size_t{64} << 20;
+
 }  // namespace
+
+// Results of recent requests at one revision of the index set, least recently used
+// first out. A bench or a web page asks the same questions again and again; a request
+// costs milliseconds (match, snippets), a reused answer a copy.
+struct ResultCache {
+  std::string revision;  // IndexSet::revision_key() of every kept result
+  std::list<std::pair<std::string, SearchResult>> lru;  // most recent first
+  std::unordered_map<std::string, decltype(lru)::iterator> by_key;
+  std::size_t bytes = 0;
+
+  // Forgets everything when the index set moved to another revision.
+  void at_revision(const std::string& key) {
+    if (key == revision) return;
+    lru.clear();
+    by_key.clear();
+    bytes = 0;
+    revision = key;
+  }
+  const SearchResult* find(const std::string& key) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return nullptr;
+    lru.splice(lru.begin(), lru, it->second);
+    return &it->second->second;
+  }
+  void add(std::string key, const SearchResult& r, std::size_t max_entries) {
+    const std::size_t size = result_bytes(r) + key.size();
+    if (max_entries == 0 || size > kCachedResultBytes / 4 || by_key.count(key)) return;
+    lru.emplace_front(std::move(key), r);
+    by_key.emplace(lru.front().first, lru.begin());
+    bytes += size;
+    while (lru.size() > max_entries || bytes > kCachedResultBytes) {
+      bytes -= result_bytes(lru.back().second) + lru.back().first.size();
+      by_key.erase(lru.back().first);
+      lru.pop_back();
+    }
+  }
+};
 
 void validate_request(const SearchRequest& r) {
   if (!r.language.empty() && !Stemmer::known(r.language)) {
@@ -37,7 +119,9 @@ void validate_request(const SearchRequest& r) {
 }
 
 Searcher::Searcher(SearchOptions options)
-    : opt_(with_specs(std::move(options))), set_(opt_.index) {}
+    : opt_(with_specs(std::move(options))),
+      set_(opt_.index),
+      cache_(std::make_shared<ResultCache>()) {}
 
 std::vector<const Stemmer*> Searcher::query_stemmers(const std::string& language) {
   // Query words are stemmed in every language the shards hold, because each article's
@@ -148,6 +232,22 @@ void Searcher::add_matches(const SearchRequest& rq, Hit& h, const Xapian::Docume
 
 SearchResult Searcher::run(const SearchRequest& rq) {
   const auto started = std::chrono::steady_clock::now();
+  // The same request at the same revision of every shard: the same answer (only the
+  // time it took differs).
+  const std::string revision = opt_.cached_results > 0 ? set_.revision_key() : std::string();
+  std::string key;
+  if (!revision.empty()) {
+    cache_->at_revision(revision);
+    key = request_key(rq);
+    if (const SearchResult* kept = cache_->find(key)) {
+      SearchResult r = *kept;
+      r.shards_failed = set_.failed();
+      r.elapsed_ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
+      return r;
+    }
+  }
   QueryOptions qo;
   qo.match_any = rq.match_any;
   ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
@@ -220,6 +320,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
     }
     r.hits.push_back(std::move(h));
   }
+  if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results);
   r.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;

@@ -5,6 +5,7 @@
 #include <xapian.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,10 @@ struct SearchOptions {
   // Body matches reported per hit at most (Hit::matches_truncated says when a body has
   // more): a huge body with a common word would otherwise cost its whole analysis.
   std::size_t max_matches = 1000;
+  // Results kept for repeated requests (0: none). A result is reused only while every
+  // shard is at the revision it was computed on (IndexSet::revision_key), so it is the
+  // same answer; never with remote shards.
+  std::size_t cached_results = 256;
 };
 
 // One question to an open Searcher: a command-line query or a --batch line.
@@ -98,6 +103,8 @@ struct SearchIndexStats {
   std::vector<ShardFailure> failed;
 };
 
+struct ResultCache;  // search.cc
+
 class Searcher {
  public:
   // Opens the shards and checks their analyzer identities; throws FatalError.
@@ -129,7 +136,8 @@ class Searcher {
   Analyzer analyzer_;
   StemmerCache stemmers_{"en"};  // highlighting; always asked with an explicit language
   std::map<std::string, Stemmer> query_stemmers_;  // by language, built once each
-  std::size_t searches_ = 0;  // queries answered, so --batch reopens before the next
+  std::size_t searches_ = 0;            // queries answered, so --batch reopens before the next
+  std::shared_ptr<ResultCache> cache_;  // see SearchOptions::cached_results
 };
 
 // The title to show: the article's, else its first sentence (at most ~100 characters).

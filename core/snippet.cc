@@ -545,8 +545,24 @@ StemForms stem_forms(const Xapian::Database& db, Xapian::docid did,
     }
   }
   StemForms forms;
+  if (wanted.empty()) return forms;
+  // One pass over the termlist (each opening inflates the whole list): the body words
+  // before the prefixed block (digits) are kept aside until the stems are known to be
+  // held; the block itself is only probed for the stem terms, then skipped whole.
+  auto add_form = [&](const std::string& w) {
+    // A word of digits only is a number token, never stemmed at index time.
+    if (std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) return;
+    auto f = forms.find(stem(w));
+    if (f != forms.end()) f->second.push_back(w);
+  };
   const Xapian::TermIterator end = db.termlist_end(did);
   Xapian::TermIterator t = db.termlist_begin(did);
+  std::vector<std::string> before;  // terms sort by bytes: these precede 'A'
+  for (; t != end; ++t) {
+    std::string w = *t;
+    if (!w.empty() && static_cast<unsigned char>(w[0]) >= 'A') break;
+    before.push_back(std::move(w));
+  }
   bool held = false;
   for (const std::string& key : wanted) {
     t.skip_to(key);
@@ -557,20 +573,9 @@ StemForms stem_forms(const Xapian::Database& db, Xapian::docid did,
     }
   }
   if (!held) return forms;
-  // Terms sort by bytes: the prefixed ones (upper-case ASCII first byte) form one block,
-  // skipped whole; the body words are before it (digits) and after it (lower case, UTF-8).
-  for (t = db.termlist_begin(did); t != end;) {
-    const std::string w = *t;
-    if (!w.empty() && w[0] >= 'A' && w[0] <= 'Z') {
-      t.skip_to("[");  // the byte after 'Z': past every prefixed term
-      continue;
-    }
-    ++t;
-    // A word of digits only is a number token, never stemmed at index time.
-    if (std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
-    auto f = forms.find(stem(w));
-    if (f != forms.end()) f->second.push_back(w);
-  }
+  for (const std::string& w : before) add_form(w);
+  // The body words after the block (lower case, UTF-8): past every prefixed term.
+  for (t.skip_to("["); t != end; ++t) add_form(*t);
   return forms;
 }
 

@@ -401,3 +401,93 @@ TEST_CASE("searcher: an unreachable remote shard fails fast", "[index_set][searc
   CHECK(p.out == "rowing\n");
   CHECK_THAT(p.err, Catch::Contains(remote + ": cannot reach the shard"));
 }
+
+namespace {
+
+// Indexes `files` (header-block texts) into `dir`, which may hold an index already:
+// changed articles are replaced; with `recreate`, the index is rebuilt and swapped in.
+void reindex(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& files,
+             bool recreate = false) {
+  TempDir src("reindex-src");
+  oly::IndexOptions o;
+  o.index_dir = dir;
+  o.threads = 1;
+  o.recreate = recreate;
+  for (const auto& [name, text] : files) {
+    write_file(src / name, text);
+    o.inputs.push_back(src / name);
+  }
+  std::ostringstream log;
+  oly::Diagnostics diag(log);
+  INFO(log.str());
+  REQUIRE(oly::build_index(o, diag).errors == 0);
+}
+
+// What a printer shows of a result: each hit's id, title, score, snippet and matches,
+// and the total.
+std::string shown(const oly::SearchResult& r) {
+  std::string out = std::to_string(r.estimated) + (r.total_is_exact() ? " exact\n" : "\n");
+  for (const oly::Hit& h : r.hits) {
+    out += h.article.id + " | " + h.article.title + " | " + std::to_string(h.score) + " | " +
+           h.snippet.text + " | " + std::to_string(h.matches.size()) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a long-lived searcher's kept results follow every change of its shards",
+          "[index_set][cache]") {
+  TempDir dir("cache");
+  const std::string a = dir / "a", b = dir / "b";
+  build(a, {{"rowing.txt", "ID: rowing\nTitle: Rowers take gold\n\nThe crew won gold.\n"}});
+  build(b, {{"relay.txt", "ID: relay\nTitle: Relay gold\n\nThe relay team won gold.\n"}});
+  oly::SearchOptions o;
+  o.index.specs = {a, b};
+  oly::Searcher kept(o);  // one searcher for every request, as in --batch and the server
+  oly::SearchRequest all, first;
+  all.query = first.query = "gold";
+  first.limit = 1;
+  // What a searcher opened now answers (nothing kept).
+  auto fresh = [&](const oly::SearchRequest& rq) {
+    oly::SearchOptions n = o;
+    n.cached_results = 0;
+    oly::Searcher s(n);
+    return shown(s.search(rq));
+  };
+  auto same_as_fresh = [&](const std::string& step) {
+    INFO(step);
+    for (int again = 0; again < 2; ++again) {  // the second time from the kept results
+      CHECK(shown(kept.search(all)) == fresh(all));
+      CHECK(shown(kept.search(first)) == fresh(first));
+    }
+  };
+  same_as_fresh("as built");
+  CHECK(kept.search(all).hits.size() == 2);
+  CHECK(kept.search(first).hits.size() == 1);  // another limit is another request
+  {
+    // One kept result: each request pushes the other out, and neither is mistaken for it.
+    oly::SearchOptions one = o;
+    one.cached_results = 1;
+    oly::Searcher s(one);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(shown(s.search(all)) == fresh(all));
+      CHECK(shown(s.search(first)) == fresh(first));
+    }
+  }
+
+  // A replaced article of the same length in one shard: the document count, the last
+  // docid and the total length stay the same; only the shard's revision moves.
+  reindex(b, {{"relay.txt", "ID: relay\nTitle: Relay GOLD\n\nThe relay team won gold.\n"}});
+  same_as_fresh("replaced in place");
+  CHECK_THAT(shown(kept.search(all)), Catch::Contains("Relay GOLD"));
+
+  reindex(a, {{"more.txt", "ID: more\nTitle: More gold\n\nGold again, and gold.\n"}});
+  same_as_fresh("an article added");
+  CHECK(kept.search(all).hits.size() == 3);
+
+  // A rebuilt shard swapped in: a new database, whatever its revision number.
+  reindex(a, {{"other.txt", "ID: other\nTitle: Other gold\n\nThe other crew won gold.\n"}}, true);
+  same_as_fresh("a shard rebuilt");
+  CHECK_THAT(shown(kept.search(all)), Catch::Contains("other |") && !Catch::Contains("rowing"));
+}
