@@ -402,6 +402,9 @@ def run_section(opts, binary, ours_idx, xdb, queries, rows, workdir):
     res = {"runs": [], "soak": None, "seconds": opts.load_seconds, "smoke": opts.smoke,
            "error": None}
     files = write_paths(queries, workdir)
+    # SIGTERM (e.g. a CI timeout) becomes SystemExit, so that the `finally` blocks below stop
+    # both servers: an Apache left running would keep its port and its www-data children.
+    old = signal.signal(signal.SIGTERM, _terminate)
     try:
         with contextlib.ExitStack() as stack:
             ours = stack.enter_context(our_server(binary, ours_idx, workdir))
@@ -423,7 +426,13 @@ def run_section(opts, binary, ours_idx, xdb, queries, rows, workdir):
     except LoadError as e:
         _fail(f"load: {e}")
         res["error"] = str(e)
+    finally:
+        signal.signal(signal.SIGTERM, old)
     return res
+
+
+def _terminate(signum, _frame):
+    raise SystemExit(128 + signum)
 
 
 # ----------------------------------------------------------------------------- report
