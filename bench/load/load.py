@@ -172,14 +172,19 @@ def fill(template, out, values):
     text = template.read_text()
     for k, v in values.items():
         text = text.replace(f"@{k}@", str(v))
-    if "@" in re.sub(r"#.*", "", text):
-        raise LoadError(f"{template}: a placeholder was left unfilled")
+    left = re.findall(r"@[A-Z_]+@", text)
+    if left:
+        raise LoadError(f"{template}: placeholders left unfilled: {' '.join(left)}")
     out.write_text(text)
 
 
 def apache_files(workdir, xdb, workers):
     """The Apache and omega configuration in WORKDIR/apache; returns (httpd.conf, port)."""
     root = workdir / "apache"
+    if re.search(r"[\s\"]", str(root)) or re.search(r"[\s\"]", str(Path(xdb).resolve())):
+        # Neither omega.conf nor every httpd.conf directive can quote a path.
+        raise LoadError(f"the work directory {workdir} holds a space or a quote; "
+                        "choose another with --workdir")
     shutil.rmtree(root, ignore_errors=True)
     for d in ("empty", "data", "templates", "log"):
         (root / d).mkdir(parents=True)
