@@ -299,8 +299,15 @@ def check_answers(server, paths, rows):
     engine = "ours" if server.name == "ours" else "quest"
     bad = 0
     for path, row in zip(paths, rows):
-        status, body = get(server.base, path)
-        lines = [json.loads(x) for x in body.splitlines() if x.strip().startswith("{")]
+        try:
+            status, body = get(server.base, path)
+            lines = [json.loads(x) for x in body.splitlines() if x.strip()]
+            if not all(isinstance(o, dict) for o in lines):
+                raise ValueError("a line of the answer is not a JSON object")
+        except (OSError, http.client.HTTPException, ValueError) as e:
+            bad += 1
+            _fail(f"load {server.name}: {row['q']['name']}: {path}: {type(e).__name__}: {e}")
+            continue
         hits = sum(1 for o in lines if o.get("type") == "hit")
         exact = row["counts"].get(engine)
         want = None if exact is None else min(10, exact)
