@@ -359,13 +359,13 @@ def children_cpu():
     return ch.ru_utime + ch.ru_stime
 
 
-def wrk_run(server, paths_file, conns, seconds):
+def wrk_run(server, paths_file, conns, seconds, what="load"):
     """One bounded run; the server's RSS before and after it."""
     rss0 = server.rss()
     cpu0 = children_cpu()
     p = wrk_start(server, paths_file, conns, seconds)
     try:
-        stats = wrk_finish(p, f"load {server.name} c{conns}", cpu0)
+        stats = wrk_finish(p, f"{what} {server.name} c{conns}", cpu0)
     finally:
         if p.poll() is None:
             p.kill()
@@ -428,7 +428,7 @@ def run_section(opts, binary, ours_idx, xdb, queries, rows, workdir):
             res["idle_rss"] = {s.name: s.rss() for s in servers}
             if not opts.smoke:  # untimed: both servers' caches and Apache's pool warm
                 for s in servers:
-                    wrk_run(s, files[s.name], 8, 2)
+                    wrk_run(s, files[s.name], 8, 2, "untimed warm-up")
             for c in CONCURRENCY:
                 for s in servers:  # interleaved, so that a noisy minute hits both sides
                     st = wrk_run(s, files[s.name], c, opts.load_seconds)
