@@ -344,6 +344,20 @@ void IndexSet::refresh() {
   rebuild();
 }
 
+std::vector<IndexSet::ShardStatus> IndexSet::status() const {
+  std::vector<ShardStatus> out;
+  for (const Shard& s : shards_) {
+    ShardStatus st{s.spec.name, s.spec.remote, s.live, 0, 0};
+    if (s.live) {
+      st.documents = s.db.get_doccount();
+      // The remote backend does not report its revision in Xapian 1.4.
+      if (!s.spec.remote) st.revision = s.db.get_revision();
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
 void IndexSet::reopen_local() {
   for (Shard& s : shards_) {
     if (!s.live || s.spec.remote) continue;

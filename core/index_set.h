@@ -69,6 +69,16 @@ class IndexSet {
   bool is_remote(Xapian::docid docid) const;
   const std::vector<ShardFailure>& failed() const { return failed_; }
 
+  // Each shard as the server's /stats shows it (ShardSpec::name, not opened again).
+  struct ShardStatus {
+    std::string name;
+    bool remote = false;
+    bool live = false;
+    Xapian::doccount documents = 0;
+    Xapian::rev revision = 0;  // last commit the shard is open at (0 for a remote shard)
+  };
+  std::vector<ShardStatus> status() const;
+
   // Moves every live shard to its latest commit (a rebuilt local index swapped in is
   // opened afresh) and rereads the languages; when a stub now names other shards (a
   // replica switched to a new full copy), opens the set again. Called before each

@@ -55,20 +55,20 @@ SearchResult Searcher::search(const std::string& query) {
   return search(r);
 }
 
-SearchResult Searcher::search(const SearchRequest& request) {
-  validate_request(request);
+template <class F>
+auto Searcher::retrying(F&& f) {
   // A reader's snapshot can be overwritten by a concurrent indexer's commits; reopen to
   // the latest commit and try again.
-  // A long-lived searcher (--batch) moves to the latest commit before each query after
-  // the first, so it sees what an indexer added since. A rebuilt index swapped in by
-  // `indexer --recreate` can make blocks of two revisions meet: open afresh and retry.
-  // Any other error (a remote shard gone) is pinned on its shard by IndexSet.
+  // A long-lived searcher (--batch, the server) moves to the latest commit before each
+  // query after the first, so it sees what an indexer added since. A rebuilt index
+  // swapped in by `indexer --recreate` can make blocks of two revisions meet: open afresh
+  // and retry. Any other error (a remote shard gone) is pinned on its shard by IndexSet.
   int unexplained = 0;
   for (int attempt = 0;; ++attempt) {
     try {
       if (searches_ > 0 || attempt > 0) set_.refresh();
       ++searches_;
-      return run(request);
+      return f();
     } catch (const Xapian::DatabaseModifiedError& e) {
       // Backing off lets a slow reader (a loaded machine, a sanitizer build) finish one
       // pass between the writer's commits; 40 tries wait about 2 s in all.
@@ -90,6 +90,32 @@ SearchResult Searcher::search(const SearchRequest& request) {
       if (++unexplained > 1) throw FatalError("error: " + e.get_description());
     }
   }
+}
+
+SearchResult Searcher::search(const SearchRequest& request) {
+  validate_request(request);
+  return retrying([&] { return run(request); });
+}
+
+std::optional<Article> Searcher::article(const std::string& id) {
+  return retrying([&]() -> std::optional<Article> {
+    Xapian::Database& db = set_.db();
+    const std::string term = std::string(schema::kPrefixId) + id;
+    Xapian::PostingIterator p = db.postlist_begin(term);
+    if (p == db.postlist_end(term)) return std::nullopt;
+    return from_record(db.get_document(*p).get_data());
+  });
+}
+
+SearchIndexStats Searcher::stats() {
+  return retrying([&] {
+    SearchIndexStats s;
+    s.documents = set_.db().get_doccount();
+    s.shards = set_.status();
+    s.languages = set_.languages();
+    s.failed = set_.failed();
+    return s;
+  });
 }
 
 void Searcher::add_matches(const SearchRequest& rq, Hit& h, const Xapian::Document& doc,

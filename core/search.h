@@ -90,6 +90,14 @@ struct SearchResult {
   std::vector<ShardFailure> shards_failed;
 };
 
+// What the server's /stats reports about the open index.
+struct SearchIndexStats {
+  Xapian::doccount documents = 0;
+  std::vector<IndexSet::ShardStatus> shards;
+  std::vector<std::string> languages;
+  std::vector<ShardFailure> failed;
+};
+
 class Searcher {
  public:
   // Opens the shards and checks their analyzer identities; throws FatalError.
@@ -99,9 +107,18 @@ class Searcher {
   SearchResult search(const SearchRequest& request);
   // A request with default values but the query.
   SearchResult search(const std::string& query);
+  // The stored article with this id at the latest commit, or nullopt when there is none.
+  // Throws FatalError for index trouble.
+  std::optional<Article> article(const std::string& id);
+  // The index at its latest commit. Throws FatalError for index trouble.
+  SearchIndexStats stats();
   const SearchOptions& options() const { return opt_; }
 
  private:
+  // Runs `f` at the latest commit, reopening and retrying on the errors a concurrent
+  // commit or swap causes (see search()).
+  template <class F>
+  auto retrying(F&& f);
   SearchResult run(const SearchRequest& request);
   // The body's matches and snippet of a hit whose article has been read.
   void add_matches(const SearchRequest& rq, Hit& h, const Xapian::Document& doc, Highlighter& hl,
