@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
+import load as loadbench  # noqa: E402  (bench/load/load.py: section 5)
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 SHARED = REPO.parent / "shared"
@@ -70,9 +73,12 @@ APT_PACKAGES = {  # command -> Debian package
     "xapian-delve": "xapian-tools", "xapian-tcpsrv": "xapian-tools", "sqlite3": "sqlite3", TIME: "time",
     "cmake": "cmake", "make": "make",
 }
+LOAD_PACKAGES = {"wrk": "wrk", loadbench.APACHE: "apache2", loadbench.OMEGA_CGI: "xapian-omega"}
 
 
-def ensure_tools():
+def ensure_tools(load):
+    if load:
+        APT_PACKAGES.update(LOAD_PACKAGES)
     missing = sorted({pkg for cmd, pkg in APT_PACKAGES.items() if not shutil.which(cmd)})
     if missing:
         if os.geteuid() != 0:
@@ -91,14 +97,17 @@ def ensure_tools():
         die("this sqlite3 has no FTS5: " + probe.stderr.strip())
 
 
-def build(build_dir, skip):
+def build(build_dir, skip, load):
     indexer = build_dir / "indexer" / "indexer"
     searcher = build_dir / "searcher" / "searcher"
+    server = build_dir / "server" / "search-server"
+    targets = ["indexer", "searcher"] + (["search-server"] if load else [])
     if skip:
-        if not (indexer.exists() and searcher.exists()):
-            die(f"--no-build: {indexer} or {searcher} missing")
+        for b in (indexer, searcher, *([server] if load else [])):
+            if not b.exists():
+                die(f"--no-build: {b} missing" + (" (or use --no-load)" if b == server else ""))
         log(f"using existing binaries in {build_dir}")
-        return indexer, searcher
+        return indexer, searcher, server
     cache = build_dir / "CMakeCache.txt"
     if cache.exists():
         # Never reconfigure someone else's build dir (e.g. scripts/test's build-test).
@@ -111,12 +120,12 @@ def build(build_dir, skip):
                 "build dir of its own. Add --no-build to use its binaries as they are.")
     OUT.mkdir(parents=True, exist_ok=True)
     logf = OUT / "build.log"
-    log(f"building indexer and searcher (Release) in {build_dir}; log: {logf}")
+    log(f"building {' '.join(targets)} (Release) in {build_dir}; log: {logf}")
     t0 = time.perf_counter()
     with open(logf, "w") as lf:
         for cmd in (["cmake", "-S", str(REPO), "-B", str(build_dir), "-DOLY_TESTS=OFF",
                      "-DCMAKE_BUILD_TYPE=Release"],
-                    ["make", "-C", str(build_dir), f"-j{os.cpu_count() or 2}", "indexer", "searcher"]):
+                    ["make", "-C", str(build_dir), f"-j{os.cpu_count() or 2}", *targets]):
             lf.write("$ " + shlex.join(cmd) + "\n")
             lf.flush()
             r = subprocess.run(cmd, stdout=lf, stderr=subprocess.STDOUT)
@@ -125,7 +134,7 @@ def build(build_dir, skip):
                 tail = "".join(open(logf, errors="replace").readlines()[-30:])
                 die(f"build failed ({shlex.join(cmd)}):\n{tail}")
     log(f"build done in {time.perf_counter() - t0:.1f} s")
-    return indexer, searcher
+    return indexer, searcher, server
 
 
 def machine_info():
@@ -174,6 +183,8 @@ def versions():
         "scriptindex": first_line(["scriptindex", "--version"]),
         "quest": first_line(["quest", "--version"]),
         "sqlite3": " ".join(first_line(["sqlite3", "--version"]).split()[:2]),
+        "wrk": " ".join(first_line(["wrk", "-v"]).split()[:2]),
+        "apache2": first_line([loadbench.APACHE, "-v"]).replace("Server version: ", ""),
     }
 
 
@@ -849,7 +860,8 @@ def report(ctx):
     w(f"- Machine: {m['nproc']} CPUs (nproc), {m['cpu']}, {m['ram']} RAM, {m['os']}; "
       f"load average at start {ctx['load_start']}, at end {ctx['load_end']}")
     w(f"- Commit: {ctx['git']}; our binaries: Release build in `{ctx['build_dir']}`")
-    w(f"- Anchors: {v['scriptindex']}, {v['quest']}, SQLite {v['sqlite3']} FTS5 (`sqlite3` CLI)")
+    w(f"- Anchors: {v['scriptindex']}, {v['quest']}, SQLite {v['sqlite3']} FTS5 (`sqlite3` CLI)"
+      + (f"; load: {v['apache2']} + omega CGI, load generator {v['wrk']}" if ctx.get("load") else ""))
     w(f"- Corpus: {ctx['corpus_desc']}: {ctx['articles']:,} articles, {ctx['bytes'] / MB:.1f} MB "
       "of JSON Lines (MB = 10^6 bytes everywhere)")
     w("")
@@ -953,6 +965,8 @@ def report(ctx):
         w("\n(1x is the run of section 1.)\n")
 
     report_scale_out(w, ctx)
+    if ctx.get("load"):
+        loadbench.report(w, ctx["load"])
     w("## Targets (reported, not asserted)\n")
     w("The goals are on wall time; the CPU-second lines are for reading them on a busy machine.\n")
     w("| target | goal | now | status |")
@@ -978,6 +992,8 @@ def report(ctx):
                 lambda x: x == len(rows), "{:d} of " + str(len(rows))))
     tgt.append(("`searcher --batch` throughput", "≥ 1000 queries/s", b["ours"]["qps"], lambda x: x >= 1000,
                 "{:,.0f} queries/s"))
+    if ctx.get("load"):
+        tgt.extend(loadbench.targets(ctx["load"]))
     for name, goal, val, ok, f in tgt:
         if val is None:
             w(f"| {name} | {goal} | n/a | n/a |")
@@ -995,7 +1011,9 @@ def report(ctx):
     else:
         w("All passed: every engine indexed every article; for every query our exact count is > 0 "
           "when an anchor finds matches and within the row's tolerance of quest's; every engine "
-          "printed min(10, count) hits; `--batch` answered every query.")
+          "printed min(10, count) hits; `--batch` answered every query"
+          + ("; both HTTP servers gave min(10, count) hits to every query and no load run had an "
+             "error." if ctx.get("load") else "."))
     w("")
     return "\n".join(L)
 
@@ -1013,6 +1031,13 @@ def main():
                     help="scaling run with our indexer only")
     ap.add_argument("--no-scale-out", dest="scale_out", action="store_false",
                     help=f"skip section 4 (one index vs {4} shards, local and over loopback TCP)")
+    ap.add_argument("--no-scaling", dest="scaling", action="store_false",
+                    help="skip section 3 (section 4, unless --no-scale-out, then runs at 1x only)")
+    ap.add_argument("--no-load", dest="load", action="store_false",
+                    help="skip section 5 (search-server vs omega's CGI behind Apache, with wrk)")
+    ap.add_argument("--load-seconds", type=int, help="seconds per load run (default 10, smoke 1)")
+    ap.add_argument("--soak", type=int, help="seconds of the soak of our server at concurrency 8 "
+                    "(default 300, smoke 0; 0 skips it)")
     ap.add_argument("--build-dir", default=str(REPO / "build-bench"), help="default: <repo>/build-bench")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
     ap.add_argument("--workdir", help="where indexes and temporary files go (default: a new temp dir)")
@@ -1021,13 +1046,19 @@ def main():
     args = ap.parse_args()
     args.reps = args.reps or (3 if args.smoke else 9)
     args.batch_repeat = args.batch_repeat or (10 if args.smoke else 100)
+    if args.load_seconds is None:
+        args.load_seconds = 1 if args.smoke else 10
+    if args.soak is None:
+        args.soak = 0 if args.smoke else 300
+    if args.load_seconds < 1 or args.soak < 0:
+        die("--load-seconds must be at least 1 and --soak at least 0")
     try:
         args.scales = sorted({int(x) for x in args.scales.split(",") if x.strip()})
     except ValueError:
         die("--scales: expected numbers like 1,2,4")
     if 1 not in args.scales:
         args.scales = [1] + args.scales
-    if len(args.scales) == 1:
+    if len(args.scales) == 1 or not args.scaling:
         args.scales = []
 
     if not (CORPORA.is_dir() and all(p.is_file() for p in CORPUS_FILES)):
@@ -1036,9 +1067,9 @@ def main():
 
     started = time.perf_counter()
     load_start = loadavg()
-    ensure_tools()
+    ensure_tools(args.load)
     build_dir = Path(args.build_dir).resolve()
-    indexer, searcher = build(build_dir, args.no_build)
+    indexer, searcher, server = build(build_dir, args.no_build, args.load)
     git = git_state()  # the tree the binaries were built from
     queries = load_queries()
     if len(queries) < 20 and not args.smoke:
@@ -1063,6 +1094,10 @@ def main():
 
         indexing, ours_idx, xdb, fdb = indexing_phase(args, indexer, files, workdir, n_articles, in_bytes)
         rows, batch = query_phase(args, searcher, ours_idx, xdb, fdb, queries, workdir)
+        load = None
+        if args.load:
+            loadbench.configure(log, fail)
+            load = loadbench.run_section(args, server, ours_idx, xdb, queries, rows, workdir)
         scale_out = []
         hook = None
         if args.scale_out:
@@ -1087,7 +1122,7 @@ def main():
             "corpus_desc": desc, "articles": n_articles, "bytes": in_bytes,
             "indexing": indexing, "queries": rows, "batch": batch, "reps": args.reps,
             "batch_repeat": args.batch_repeat, "scaling": scaling, "scale_out": scale_out,
-            "failures": FAILURES,
+            "load": load, "failures": FAILURES,
         }
         md = report(ctx)
     finally:
