@@ -243,6 +243,22 @@ TEST_CASE("server: /batch prints what searcher --batch --json prints", "[server]
   CHECK(errors[1]["kind"] == "limit");
 }
 
+TEST_CASE("server: a /batch asks for 10,000 hits at most", "[server]") {
+  Server srv({"-d", corpus_index(), "--quiet"});
+  std::string input;
+  for (int i = 0; i < 11; ++i) input += "{\"query\":\"bolt\",\"limit\":1000,\"snippets\":0}\n";
+  const auto r = srv.client().Post("/batch", input, "application/x-ndjson");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto lines = lines_of(r->body);
+  REQUIRE(!lines.empty());
+  const Json last = Json::parse(lines.back());
+  CHECK(last["type"] == "error");
+  CHECK(last["line"] == 11);
+  CHECK(last["kind"] == "limit");
+  CHECK(r->body.find("\"line\":10,") != std::string::npos);
+}
+
 TEST_CASE("server: /articles/{id} finds ids with any character", "[server]") {
   TempDir dir("srvart");
   const std::vector<std::string> ids = {"a/b c",    "100%",          "plus+sign", "q?x=1#frag",
@@ -341,7 +357,6 @@ TEST_CASE("server: bad requests get a 4xx JSON error naming the problem", "[serv
 
 TEST_CASE("server: /health, /stats, CORS and the access log", "[server]") {
   const std::string index = corpus_index();
-  const auto count = run_searcher(index, {"--count", "--any", "the OR a OR olympic OR -zzzz"});
   {
     Server srv({"-d", index});
     auto cli = srv.client();
@@ -450,7 +465,7 @@ TEST_CASE("server: SIGTERM lets an in-flight /batch finish, then exits 0", "[ser
   Server srv({"-d", index, "--quiet", "--threads", "4"});
   std::string input;
   const int lines = 150;
-  for (int i = 0; i < lines; ++i) input += "{\"query\":\"the OR a OR olympic\",\"limit\":100}\n";
+  for (int i = 0; i < lines; ++i) input += "{\"query\":\"the OR a OR olympic\",\"limit\":60}\n";
   int status = 0;
   std::string body;
   std::atomic<bool> sent{false};
