@@ -120,6 +120,7 @@ void batch(const httplib::Request& req, httplib::Response& res, SearcherPool& po
   const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                            std::chrono::duration<double>(kBatchDeadlineSeconds));
   std::string out;
+  std::size_t hits_left = kMaxBatchHits;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::size_t line_no = i + 1;
     if (lines[i].find_first_not_of(" \t") == std::string::npos) continue;
@@ -133,6 +134,12 @@ void batch(const httplib::Request& req, httplib::Response& res, SearcherPool& po
     }
     try {
       const SearchRequest rq = batch_request(lines[i], line_no);
+      if (rq.limit > hits_left) {
+        throw HttpError(400, "limit",
+                        "-:" + std::to_string(line_no) + ": error: the batch asks for more than " +
+                            std::to_string(kMaxBatchHits) + " hits in all");
+      }
+      hits_left -= rq.limit;
       out += result_json(answer(lease, rq), rq.snippet.fragments > 0, line_no);
     } catch (const HttpError& e) {
       if (e.kind() == "syntax") {

@@ -20,6 +20,9 @@ inline constexpr std::size_t kMaxLimit = 1000;
 inline constexpr std::size_t kMaxOffset = 100000;
 inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 inline constexpr std::size_t kMaxBatchLines = 1000;
+// Hits a whole /batch may ask for (the sum of its lines' limits): its answer is built in
+// memory, and 1,000 lines of 1,000 hits with snippets would be about a gigabyte.
+inline constexpr std::size_t kMaxBatchHits = 10000;
 inline constexpr double kBatchDeadlineSeconds = 30;
 inline constexpr std::size_t kMaxPage = kMaxOffset / 10;
 
