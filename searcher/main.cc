@@ -33,7 +33,7 @@ struct Flags {
   std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
   std::string color = "auto", sort = "relevance", bm25;
-  bool json = false, ids = false, count = false;
+  bool json = false, ids = false, count = false, no_cache = false;
 };
 
 // "k1=1.2,b=0.75" into the options: each key at most once, finite values in range.
@@ -128,6 +128,9 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
+  app.add_flag("--no-cache", f.no_cache,
+               "--batch: search every line afresh, even a request seen before at the same "
+               "revision of the index (for measuring)");
   app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
 }
 
@@ -174,6 +177,7 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   cmd.request.snippet.length = parse_whole_number("--snippet-length", f.snippet_length, 20, 5000);
   cmd.search.index.connect_timeout = parse_timeout("--connect-timeout", f.connect_timeout);
   cmd.search.index.timeout = parse_timeout("--timeout", f.timeout);
+  if (f.no_cache) cmd.search.cached_results = 0;
   if (app.count("--bm25")) parse_bm25(f.bm25, cmd.search);
   if (cmd.batch && !f.words.empty()) {
     throw UsageError("--batch reads queries from stdin; give no query arguments");

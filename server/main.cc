@@ -39,6 +39,8 @@ struct Flags {
   std::vector<std::string> indexes;
   std::string listen = "127.0.0.1:8080";
   std::string threads;
+  // Per worker: each keeps its own Searcher, so the server holds threads x cache results.
+  std::string cache = "64";
   std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
 };
@@ -55,8 +57,8 @@ void add_flags(CLI::App& app, Flags& f, Config& c) {
       ->type_name("HOST:PORT")
       ->capture_default_str();
   app.add_option("--threads", f.threads,
-                 "Worker threads, i.e. requests served at once (default: 2 per hardware thread, "
-                 "at least 4)")
+                 "Worker threads: connections served at once (a kept-alive connection holds one "
+                 "for its life; default 64)")
       ->type_name("N");
   app.add_flag("--partial", c.search.index.partial,
                "Answer from the shards that respond (default: a failed shard is an error)");
@@ -69,6 +71,11 @@ void add_flags(CLI::App& app, Flags& f, Config& c) {
   app.add_option("--cors", c.cors, "Allow web pages from ORIGIN to call the API (CORS)")
       ->type_name("ORIGIN");
   app.add_flag("--quiet", c.quiet, "No access log on stderr");
+  app.add_option("--cache", f.cache,
+                 "Results each worker thread keeps for repeated requests (0: none; a result is "
+                 "reused only while the index is at the revision it was computed on)")
+      ->type_name("N")
+      ->capture_default_str();
 }
 
 double timeout_value(std::string_view flag, const std::string& text) {
@@ -95,10 +102,11 @@ void parse_listen(const std::string& text, Config& c) {
 void apply_flags(const Flags& f, Config& c) {
   parse_listen(f.listen, c);
   const std::size_t hw = std::thread::hardware_concurrency();
-  c.threads = f.threads.empty() ? std::max<std::size_t>(4, hw * 2)
+  c.threads = f.threads.empty() ? std::max<std::size_t>(64, hw * 2)
                                 : oly::cli::parse_whole_number("--threads", f.threads, 1, 1024);
   c.search.index.connect_timeout = timeout_value("--connect-timeout", f.connect_timeout);
   c.search.index.timeout = timeout_value("--timeout", f.timeout);
+  c.search.cached_results = oly::cli::parse_whole_number("--cache", f.cache, 0, 100000);
   if (f.indexes.empty()) c.search.index.specs.push_back(oly::cli::index_dir(std::nullopt));
   for (const auto& spec : f.indexes) c.search.index.specs.push_back(oly::cli::index_dir(spec));
   // The origin becomes a header value: a line break would inject headers.

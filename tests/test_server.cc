@@ -465,7 +465,10 @@ TEST_CASE("server: SIGTERM lets an in-flight /batch finish, then exits 0", "[ser
   Server srv({"-d", index, "--quiet", "--threads", "4"});
   std::string input;
   const int lines = 150;
-  for (int i = 0; i < lines; ++i) input += "{\"query\":\"the OR a OR olympic\",\"limit\":60}\n";
+  // Distinct requests (offsets): a repeated one would come from the result cache at once.
+  for (int i = 0; i < lines; ++i)
+    input +=
+        "{\"query\":\"the OR a OR olympic\",\"limit\":60,\"offset\":" + std::to_string(i) + "}\n";
   int status = 0;
   std::string body;
   std::atomic<bool> sent{false};
@@ -523,6 +526,8 @@ TEST_CASE("server: bad flags are usage errors", "[server]") {
                                                                 {"--listen", "127.0.0.1:70000"},
                                                                 {"--threads", "0"},
                                                                 {"--timeout", "0"},
+                                                                {"--cache", "-1"},
+                                                                {"--cache", "lots"},
                                                                 {"--cors", "a\nb"},
                                                                 {"--bogus"}}) {
     std::vector<std::string> argv{OLY_SERVER, "-d", "x"};

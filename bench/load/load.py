@@ -125,7 +125,9 @@ def our_server(binary, idx, workdir):
     """`search-server -d IDX --listen 127.0.0.1:0 --quiet`; the port comes from its one line
     on stdout. Stopped with SIGTERM (it must exit 0) on every path."""
     err = workdir / "search-server.stderr"
-    cmd = [str(binary), "-d", str(idx), "--listen", "127.0.0.1:0", "--quiet"]
+    # --cache 0: wrk cycles a small query set; results kept for repeated requests would
+    # measure the cache, not the search.
+    cmd = [str(binary), "-d", str(idx), "--listen", "127.0.0.1:0", "--quiet", "--cache", "0"]
     with open(err, "wb") as ef:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=ef)
     drain = None
