@@ -63,9 +63,6 @@ std::size_t result_bytes(const SearchResult& r) {
   return n;
 }
 
-// Kept results are bounded by count and by this many bytes (a hit holds its whole body).
-constexpr std::size_t kCachedResultBytes = std::size_t{64} << 20;
-
 }  // namespace
 
 // Results of recent requests at one revision of the index set, least recently used
@@ -91,13 +88,14 @@ struct ResultCache {
     lru.splice(lru.begin(), lru, it->second);
     return &it->second->second;
   }
-  void add(std::string key, const SearchResult& r, std::size_t max_entries) {
+  // Kept results are bounded by count and by bytes (a hit holds its whole body).
+  void add(std::string key, const SearchResult& r, std::size_t max_entries, std::size_t max_bytes) {
     const std::size_t size = result_bytes(r) + key.size();
-    if (max_entries == 0 || size > kCachedResultBytes / 4 || by_key.count(key)) return;
+    if (max_entries == 0 || size > max_bytes / 4 || by_key.count(key)) return;
     lru.emplace_front(std::move(key), r);
     by_key.emplace(lru.front().first, lru.begin());
     bytes += size;
-    while (lru.size() > max_entries || bytes > kCachedResultBytes) {
+    while (lru.size() > max_entries || bytes > max_bytes) {
       bytes -= result_bytes(lru.back().second) + lru.back().first.size();
       by_key.erase(lru.back().first);
       lru.pop_back();
@@ -320,7 +318,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
     }
     r.hits.push_back(std::move(h));
   }
-  if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results);
+  if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results, opt_.cached_bytes);
   r.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return r;

@@ -38,6 +38,8 @@ struct SearchOptions {
   // shard is at the revision it was computed on (IndexSet::revision_key), so it is the
   // same answer; never with remote shards.
   std::size_t cached_results = 256;
+  // ... and at most this many bytes of them (mostly the hits' bodies).
+  std::size_t cached_bytes = std::size_t{64} << 20;
 };
 
 // One question to an open Searcher: a command-line query or a --batch line.

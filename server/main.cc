@@ -107,6 +107,8 @@ void apply_flags(const Flags& f, Config& c) {
   c.search.index.connect_timeout = timeout_value("--connect-timeout", f.connect_timeout);
   c.search.index.timeout = timeout_value("--timeout", f.timeout);
   c.search.cached_results = oly::cli::parse_whole_number("--cache", f.cache, 0, 100000);
+  // Every worker keeps its own results: 256 MiB over all of them at most.
+  c.search.cached_bytes = (std::size_t{256} << 20) / c.threads;
   if (f.indexes.empty()) c.search.index.specs.push_back(oly::cli::index_dir(std::nullopt));
   for (const auto& spec : f.indexes) c.search.index.specs.push_back(oly::cli::index_dir(spec));
   // The origin becomes a header value: a line break would inject headers.
