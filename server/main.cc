@@ -188,6 +188,12 @@ void configure(httplib::Server& http, const oly::server::Router& router, const C
   const bool cors = !c.cors.empty();
   http.set_pre_routing_handler([cors](const httplib::Request& req, httplib::Response& res) {
     t_started = Clock::now();
+    // Every answer is whole: httplib 0.11 would cut any answer into the byte ranges of a
+    // Range header, with no cap on their number, building a multipart body in memory (a
+    // 4 KB header of 2,000 ranges made a 75 MB answer). A server may ignore Range (RFC 9110
+    // 14.2); the request object is httplib's own non-const one, handed to us as const.
+    const_cast<httplib::Request&>(req).ranges.clear();
+    res.set_header("Accept-Ranges", "none");
     if (cors && req.method == "OPTIONS") {  // a CORS preflight
       res.status = 204;
       res.set_header("Access-Control-Allow-Methods", "GET, POST");

@@ -406,6 +406,35 @@ TEST_CASE("server: requests on a kept-alive connection are not delayed", "[serve
   CHECK(seconds_since(started) < 0.4 * oly::reliability::kSlowdown);
 }
 
+TEST_CASE("server: a Range header is ignored, every answer is whole", "[server]") {
+  const std::string index = corpus_index();
+  Server srv({"-d", index, "--quiet"});
+  auto cli = srv.client();
+  // The first hit's id, as searcher --ids gives it: an article of corpus/.
+  const auto first = cli.Get("/search?q=gold&limit=1&snippets=0");
+  REQUIRE(first);
+  const std::size_t at = first->body.find("\"id\":\"");
+  REQUIRE(at != std::string::npos);
+  const std::string id = first->body.substr(at + 6, first->body.find('"', at + 6) - at - 6);
+  const auto whole = cli.Get("/articles/" + pct(id));
+  REQUIRE(whole);
+  REQUIRE(whole->status == 200);
+  std::string many = "bytes=0-";
+  for (int i = 0; i < 500; ++i) many += ",0-";
+  for (const std::string& range : {std::string("bytes=0-3"), std::string("bytes=-2"), many}) {
+    INFO(range.substr(0, 40));
+    for (const std::string& path :
+         std::vector<std::string>{"/articles/" + pct(id), "/search?q=gold&limit=3", "/?q=gold"}) {
+      const auto r = cli.Get(path, httplib::Headers{{"Range", range}});
+      REQUIRE(r);
+      CHECK(r->status == 200);
+      CHECK(r->get_header_value("Content-Range").empty());
+      CHECK(r->get_header_value("Content-Type").find("multipart") == std::string::npos);
+      if (path.rfind("/articles/", 0) == 0) CHECK(r->body == whole->body);
+    }
+  }
+}
+
 TEST_CASE("server: an article added while serving is found within a second", "[server]") {
   TempDir dir("srvadd");
   write_file(dir / "a.jsonl", R"({"id":"first","body":"alpha words"})"
