@@ -27,17 +27,27 @@ void append_safe(std::string& out, UChar32 c, std::string_view raw, bool keep_ne
     out += '\n';
   } else if ((c >= 0x09 && c <= 0x0D) || c == 0x85 || c == 0x2028 || c == 0x2029) {
     out += ' ';  // line and tab breaks would break the one-line layout of a hit
-  } else if (c < 0x20) {
-    append_utf8(out, 0x2400 + c);  // U+2400..241F: SYMBOL FOR NULL ... UNIT SEPARATOR
-  } else if (c == 0x7F) {
-    append_utf8(out, 0x2421);  // SYMBOL FOR DELETE
-  } else if ((c >= 0x80 && c <= 0x9F) || is_bidi_control(c)) {
-    out += fmt::format("<U+{:04X}>", static_cast<unsigned>(c));
+  } else if (std::optional<std::string> shown = shown_control(static_cast<char32_t>(c))) {
+    out += *shown;
   } else {
     out += raw;
   }
 }
 }  // namespace
+
+std::optional<std::string> shown_control(char32_t c) {
+  std::string out;
+  if (c < 0x20) {
+    append_utf8(out, static_cast<UChar32>(0x2400 + c));  // SYMBOL FOR NULL ... UNIT SEPARATOR
+  } else if (c == 0x7F) {
+    append_utf8(out, 0x2421);  // SYMBOL FOR DELETE
+  } else if ((c >= 0x80 && c <= 0x9F) || is_bidi_control(static_cast<UChar32>(c))) {
+    out = fmt::format("<U+{:04X}>", static_cast<unsigned>(c));
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
 
 std::string terminal_safe(std::string_view text, bool keep_newlines) {
   std::string out;

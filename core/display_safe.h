@@ -4,10 +4,18 @@
 // end.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace oly {
+
+// How a control character is shown instead of obeyed, for people reading text taken from
+// articles and queries: C0 controls as their control pictures (NUL -> U+2400), DEL as
+// U+2421, C1 controls and the bidi embeddings, overrides and isolates (U+202A-202E,
+// U+2066-2069) as "<U+XXXX>"; std::nullopt for any other character. The terminal output
+// and the web page both use it (each first handles the breaks it keeps).
+std::optional<std::string> shown_control(char32_t c);
 
 // `text` made safe to print on a terminal: a raw ESC, C1 CSI (U+009B) or bidi override
 // could retitle the terminal, clear it, or make a line read differently from its bytes.

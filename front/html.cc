@@ -1,5 +1,7 @@
 #include "html.h"
 
+#include "display_safe.h"
+
 #include <fmt/format.h>
 #include <unicode/utf8.h>
 
@@ -27,17 +29,6 @@ extern const std::size_t kFileCount;
 
 namespace {
 
-bool is_bidi_control(UChar32 c) {
-  return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
-void append_utf8(std::string& out, UChar32 c) {
-  char buf[U8_MAX_LENGTH];
-  int32_t n = 0;
-  U8_APPEND_UNSAFE(buf, n, c);  // `c` is a valid code point
-  out.append(buf, static_cast<std::size_t>(n));
-}
-
 // Appends code point `c` (which was `raw` in the input) in its HTML-safe form.
 void append_char(std::string& out, UChar32 c, std::string_view raw) {
   switch (c) {
@@ -64,16 +55,11 @@ void append_char(std::string& out, UChar32 c, std::string_view raw) {
     default:
       break;
   }
-  if (c < 0x20) {
-    // NUL and most C0 controls are parse errors in HTML (NUL is dropped or replaced by the
-    // browser): shown as their control pictures, so the reader sees that they are there.
-    append_utf8(out, 0x2400 + c);
-  } else if (c == 0x7F) {
-    append_utf8(out, 0x2421);  // SYMBOL FOR DELETE
-  } else if ((c >= 0x80 && c <= 0x9F) || is_bidi_control(c)) {
-    // C1 controls are invisible; a bidi override would make the rest of a title or the
-    // page read differently from its bytes. Shown, not obeyed (as in the text output).
-    out += fmt::format("&lt;U+{:04X}&gt;", static_cast<unsigned>(c));
+  // NUL and most C0 controls are parse errors in HTML (NUL is dropped or replaced by the
+  // browser); C1 controls are invisible; a bidi override would make the rest of a title or
+  // the page read differently from its bytes. Shown, not obeyed (as in the text output).
+  if (std::optional<std::string> shown = shown_control(static_cast<char32_t>(c))) {
+    for (char ch : *shown) out += ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : std::string(1, ch);
   } else {
     out += raw;
   }

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "identity.h"
+#include "json_printer.h"
 #include "output.h"
 #include "printer.h"
 #include "query.h"
@@ -154,19 +155,6 @@ void batch(const httplib::Request& req, httplib::Response& res, SearcherPool& po
     }
   }
   res.set_content(out, kNdjsonType);
-}
-
-Json article_json(const Article& a) {
-  Json j;
-  j["id"] = a.id;
-  j["title"] = a.title;
-  j["date"] = a.date;
-  j["source"] = a.source;
-  j["url"] = a.url;
-  j["lang"] = a.lang;
-  j["tags"] = a.tags;
-  j["body"] = a.body;
-  return j;
 }
 
 void article(const httplib::Request& req, httplib::Response& res, const std::string& id,
