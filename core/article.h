@@ -16,6 +16,10 @@ struct Article {
   std::string body;
   std::string lang;  // normalised code (core/language.h), e.g. "fr"; empty: index default
   std::vector<std::string> tags;
+  // Derived at index time from the text and date (never read from input): Games slugs
+  // (core/games.h) and IOC codes (core/countries.h), sorted and unique.
+  std::vector<std::string> games{};
+  std::vector<std::string> countries{};
 };
 
 // The document data of an indexed article: the whole article as compact JSON, because

@@ -1,5 +1,7 @@
 #include "document.h"
 
+#include <algorithm>
+
 #include "body_map.h"
 #include "schema.h"
 
@@ -67,6 +69,7 @@ void add_date_sort_keys(Xapian::Document& doc, const Article& a) {
 Xapian::Document DocumentBuilder::build(const Article& a, const std::string& hash) {
   using schema::FieldKind;
   Xapian::Document doc;
+  Article derived;  // games and countries only
   const Stemmer& stem = stemmers_.get(a.lang);
   Xapian::termpos pos = 1;
   Xapian::termpos cjk_pos = schema::kCjkPositionBase;
@@ -100,7 +103,13 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
           if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
         }
         const Xapian::termpos cjk_next = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
-        if (f.name == "body") add_body_map(doc, text, tokens_);
+        if (is_title) title_tokens_.swap(tokens_);
+        if (f.name == "body") {
+          add_body_map(doc, text, tokens_);
+          // The taggers read the tokens made here: the text is analysed once.
+          derived.games = games_.tag(a, title_tokens_, tokens_);
+          derived.countries = countries_.tag(a, title_tokens_, tokens_);
+        }
         // The gap keeps phrases from matching across the end of one field and the start
         // of the next.
         pos = next + schema::kFieldPositionGap;
@@ -133,12 +142,50 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
           doc.add_boolean_term(with_prefix(schema::kPrefixYear, ymd.substr(0, 4)));
         }
         break;
+      case FieldKind::kLookup: {
+        const auto& values = f.prefix == schema::kPrefixGames ? derived.games : derived.countries;
+        for (const std::string& v : values) {
+          std::string term = with_prefix(f.prefix, v);
+          for (std::size_t i = f.prefix.size(); i < term.size(); ++i) {
+            if (term[i] >= 'A' && term[i] <= 'Z') term[i] = static_cast<char>(term[i] - 'A' + 'a');
+          }
+          doc.add_boolean_term(term);
+        }
+        break;
+      }
     }
   }
   add_date_sort_keys(doc, a);
   doc.add_value(schema::kSlotContentHash, hash);
-  doc.set_data(to_record(a));
+  if (derived.games.empty() && derived.countries.empty()) {
+    add_facet_values(doc, a);
+    doc.set_data(to_record(a));
+  } else {
+    Article full = a;
+    full.games = std::move(derived.games);
+    full.countries = std::move(derived.countries);
+    add_facet_values(doc, full);
+    doc.set_data(to_record(full));
+  }
   return doc;
+}
+
+void DocumentBuilder::add_facet_values(Xapian::Document& doc, const Article& a) {
+  auto put_list = [&](Xapian::valueno slot, std::vector<std::string> values) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    if (!values.empty()) doc.add_value(slot, schema::encode_list(values));
+  };
+  if (!a.source.empty()) doc.add_value(schema::kSlotSource, a.source);
+  if (!a.lang.empty()) doc.add_value(schema::kSlotLang, a.lang);
+  std::vector<std::string> tags;
+  for (const std::string& t : a.tags) {
+    std::string folded = analyzer_.fold(t);
+    if (!folded.empty() && folded.size() <= kMaxTermBytes) tags.push_back(std::move(folded));
+  }
+  put_list(schema::kSlotTags, std::move(tags));
+  put_list(schema::kSlotGames, a.games);
+  put_list(schema::kSlotCountries, a.countries);
 }
 
 }  // namespace oly

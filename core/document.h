@@ -10,6 +10,8 @@
 #include "analyzer.h"
 #include "article.h"
 #include "cjk.h"
+#include "countries.h"
+#include "games.h"
 
 namespace oly {
 
@@ -29,9 +31,10 @@ class StemmerCache {
 class DocumentBuilder {
  public:
   DocumentBuilder(Analyzer& analyzer, StemmerCache& stemmers)
-      : analyzer_(analyzer), stemmers_(stemmers) {}
+      : analyzer_(analyzer), stemmers_(stemmers), games_(analyzer), countries_(analyzer) {}
 
-  // `hash` is stored in schema::kSlotContentHash (see content_hash()).
+  // `hash` is stored in schema::kSlotContentHash (see content_hash()). The article's
+  // derived fields (games, countries) are computed here from its text, whatever `a` holds.
   Xapian::Document build(const Article& a, const std::string& hash);
 
  private:
@@ -42,7 +45,13 @@ class DocumentBuilder {
 
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
-  std::vector<Token> tokens_;     // reused between documents
+  // Adds the facet value slots of every field that has one (schema::Field::facet_slot).
+  void add_facet_values(Xapian::Document& doc, const Article& a);
+
+  GamesTagger games_;
+  CountryTagger countries_;
+  std::vector<Token> tokens_;        // reused between documents
+  std::vector<Token> title_tokens_;  // the title's, kept for the taggers
   std::vector<cjk::Unit> units_;  // reused between fields and documents
 };
 

@@ -4,6 +4,8 @@
 #include <cstdlib>
 
 #include "analyzer.h"
+#include "countries.h"
+#include "games.h"
 #include "schema.h"
 
 namespace oly {
@@ -14,7 +16,10 @@ std::string default_index_dir() {
 }
 
 IndexIdentity current_identity(const std::string& default_language) {
-  return {std::to_string(schema::kSchemaVersion), Analyzer::identity(), default_language};
+  // The taggers' tables decide terms too: an index tagged by other tables is rebuilt.
+  return {std::to_string(schema::kSchemaVersion),
+          Analyzer::identity() + " " + games_identity() + " " + countries_identity(),
+          default_language};
 }
 
 IndexIdentity stored_identity(const Xapian::Database& db) {

@@ -582,6 +582,9 @@ class Parser {
         n.label = std::string(f->name) + ":" + value;
         return n;
       }
+      case schema::FieldKind::kLookup:
+        count_words(t, 1);
+        return lookup_node(t, *f);
       case schema::FieldKind::kDate:
         count_words(t, 1);
         try {
@@ -591,6 +594,42 @@ class Parser {
         }
     }
     throw QuerySyntaxError(t.column, "unknown field");
+  }
+
+  // `games:winter`, `country:japon`: the field's vocabulary says which values the text
+  // means; several are OR-ed. Unknown text is an error, never a filter that matches nothing.
+  QueryNode lookup_node(const Lexeme& t, const schema::Field& f) {
+    std::vector<std::string> values;
+    std::string error;
+    if (t.text.empty()) throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
+    if (!f.resolve(t.text, values, error) || values.empty()) {
+      throw QuerySyntaxError(t.value_column, error.empty() ? "unknown " + t.field + ": value" : error);
+    }
+    QueryNode n;
+    n.kind = Kind::kFilter;
+    n.label = std::string(f.name) + ":" + t.text;
+    auto term = [&](const std::string& v) {
+      std::string s = std::string(f.prefix) + v;
+      for (std::size_t i = f.prefix.size(); i < s.size(); ++i) {
+        if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
+      }
+      return s;
+    };
+    if (values.size() == 1) {
+      n.filter_term = term(values[0]);
+      return n;
+    }
+    QueryNode any;
+    any.kind = Kind::kOr;
+    for (const std::string& v : values) {
+      QueryNode one;
+      one.kind = Kind::kFilter;
+      one.filter_term = term(v);
+      one.label = std::string(f.name) + ":" + v;
+      any.children.push_back(std::move(one));
+    }
+    n.children.push_back(std::move(any));
+    return n;
   }
 
   // A field's text must have a searchable word: ignoring it would drop the field's

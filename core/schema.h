@@ -11,15 +11,18 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
 // version is refused at open (see core/identity.h).
 // 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk);
-// 4: stems as document terms (kPrefixStem), the synonym table unused.
-inline constexpr int kSchemaVersion = 4;
+// 4: stems as document terms (kPrefixStem), the synonym table unused;
+// 5: Games and countries (kPrefixGames, kPrefixCountry), facet value slots.
+inline constexpr int kSchemaVersion = 5;
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
@@ -39,6 +42,11 @@ inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
 // for the body, "XCS" + unit for the title (see core/cjk.h). Units are folded text, never
 // an upper-case ASCII letter, so "XCS..." cannot be read as a body unit.
 inline constexpr std::string_view kPrefixCjk = "XC";
+// Derived at index time (core/games.h, core/countries.h), boolean: a Games slug
+// ("XGtokyo-2020") and an IOC code in lower case ("XNjpn"; lower case so that the term
+// cannot be read as a longer prefix, Xapian's convention for upper-case starts).
+inline constexpr std::string_view kPrefixGames = "XG";
+inline constexpr std::string_view kPrefixCountry = "XN";
 
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
@@ -53,6 +61,17 @@ inline constexpr Xapian::valueno kSlotBodyMap = 3;
 // KeyMaker), so a date-sorted search over xapian-tcpsrv shards equals one index.
 inline constexpr Xapian::valueno kSlotOldestFirst = 4;
 inline constexpr Xapian::valueno kSlotNewestFirst = 5;
+// Facet slots (core/facets.h): the value counted for each matching document. Single
+// values as they are (source as written, lang code); lists (tags folded, Games slugs,
+// IOC codes) sorted, unique and packed with encode_list(), so that Xapian's own
+// ValueCountMatchSpy (which the remote backend knows) counts each distinct list and the
+// searcher splits the lists back: exact per-value counts on every backend.
+inline constexpr Xapian::valueno kSlotSource = 6;
+inline constexpr Xapian::valueno kSlotLang = 7;
+inline constexpr Xapian::valueno kSlotTags = 8;
+inline constexpr Xapian::valueno kSlotGames = 9;
+inline constexpr Xapian::valueno kSlotCountries = 10;
+inline constexpr Xapian::valueno kNoSlot = Xapian::BAD_VALUENO;
 
 // Metadata keys (Xapian user metadata).
 inline constexpr std::string_view kMetaSchemaVersion = "oly.schema_version";
@@ -81,25 +100,111 @@ enum class FieldKind {
   kExact,       // whole value folded to one boolean term
   kRaw,         // whole value verbatim as one boolean term (ids)
   kDate,        // value slot plus day/month/year terms
+  // Derived list (Games, countries): a boolean term per value; a query value is resolved
+  // through the field's vocabulary (`resolve`) to one or more values, OR-ed.
+  kLookup,
 };
+
+// A query value of a kLookup field resolved to the values it means (`games:winter` → every
+// Winter Games slug; `country:japon` → JPN). False with `error` set when it means nothing:
+// an unknown Games or country is an error, never an empty filter.
+using Resolver = bool (*)(std::string_view value, std::vector<std::string>& values,
+                          std::string& error);
 
 struct Field {
   std::string_view name;    // the name used in queries, e.g. `title:`
   std::string_view alias;   // a second accepted name in queries ("" when none)
   std::string_view prefix;  // term prefix
   FieldKind kind;
+  Xapian::valueno facet_slot = kNoSlot;  // facet value slot, kNoSlot when none
+  Resolver resolve = nullptr;            // kLookup only
 };
 
+bool resolve_games_value(std::string_view value, std::vector<std::string>& values,
+                         std::string& error);    // core/games.cc
+bool resolve_country_value(std::string_view value, std::vector<std::string>& values,
+                           std::string& error);  // core/countries.cc
+
 // Order matters: positional fields get consecutive position ranges in this order.
-inline constexpr std::array<Field, 7> kFields{{
+inline constexpr std::array<Field, 9> kFields{{
     {"title", "", kPrefixTitle, FieldKind::kText},
     {"body", "", "", FieldKind::kText},
-    {"source", "", kPrefixSource, FieldKind::kTextFilter},
-    {"tag", "tags", kPrefixTag, FieldKind::kExact},
-    {"lang", "language", kPrefixLang, FieldKind::kExact},
+    {"source", "", kPrefixSource, FieldKind::kTextFilter, kSlotSource},
+    {"tag", "tags", kPrefixTag, FieldKind::kExact, kSlotTags},
+    {"lang", "language", kPrefixLang, FieldKind::kExact, kSlotLang},
     {"id", "", kPrefixId, FieldKind::kRaw},
     {"date", "", kPrefixDay, FieldKind::kDate},
+    {"games", "", kPrefixGames, FieldKind::kLookup, kSlotGames, resolve_games_value},
+    {"country", "countries", kPrefixCountry, FieldKind::kLookup, kSlotCountries,
+     resolve_country_value},
 }};
+
+// How a facet's values come out of its slot.
+enum class FacetFrom {
+  kValue,  // the slot's value is the facet value
+  kList,   // the slot holds an encode_list() list: each element counts
+  kYear,   // kSlotDate "YYYYMMDD": its first 4 digits
+  kMonth,  // kSlotDate: "YYYY-MM"
+};
+
+struct Facet {
+  std::string_view name;  // as in --facets
+  Xapian::valueno slot;
+  FacetFrom from;
+};
+
+inline constexpr std::array<Facet, 7> kFacets{{
+    {"source", kSlotSource, FacetFrom::kValue},
+    {"year", kSlotDate, FacetFrom::kYear},
+    {"month", kSlotDate, FacetFrom::kMonth},
+    {"lang", kSlotLang, FacetFrom::kValue},
+    {"tags", kSlotTags, FacetFrom::kList},
+    {"games", kSlotGames, FacetFrom::kList},
+    {"country", kSlotCountries, FacetFrom::kList},
+}};
+
+constexpr const Facet* find_facet(std::string_view name) {
+  for (const Facet& f : kFacets) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+// A list value slot: each element as its length (one byte per 7 bits, low first, high
+// bit = more) then its bytes. Any byte may occur in an element (a tag can hold anything).
+inline std::string encode_list(const std::vector<std::string>& sorted_unique) {
+  std::string out;
+  for (const std::string& v : sorted_unique) {
+    std::size_t n = v.size();
+    do {
+      const auto low = static_cast<unsigned char>(n & 0x7F);
+      n >>= 7;
+      out += static_cast<char>(n ? (low | 0x80) : low);
+    } while (n);
+    out += v;
+  }
+  return out;
+}
+
+// Appends the elements of an encode_list() value; false when it is malformed.
+inline bool decode_list(std::string_view in, std::vector<std::string>& out) {
+  std::size_t i = 0;
+  while (i < in.size()) {
+    std::size_t n = 0;
+    unsigned shift = 0;
+    for (;;) {
+      if (i >= in.size() || shift > 28) return false;
+      const auto c = static_cast<unsigned char>(in[i++]);
+      n |= static_cast<std::size_t>(c & 0x7F) << shift;
+      shift += 7;
+      if (!(c & 0x80)) break;
+    }
+    if (n > in.size() - i) return false;
+    out.emplace_back(in.substr(i, n));
+    i += n;
+  }
+  return true;
+}
 
 // Looks a field up by its query name or alias; nullptr when unknown.
 constexpr const Field* find_field(std::string_view name) {

@@ -1,5 +1,7 @@
 #include "search.h"
 
+#include "dates.h"
+
 #include <sys/stat.h>
 #include <algorithm>
 
@@ -28,7 +30,7 @@ SearchOptions with_specs(SearchOptions o) {
 // equal requests. A field added to SearchRequest must be added here: the assertion
 // below fails until it is (a reused result would otherwise ignore it).
 std::string request_key(const SearchRequest& r) {
-  static_assert(sizeof(SearchRequest) == 184, "SearchRequest changed: update request_key()");
+  static_assert(sizeof(SearchRequest) == 240, "SearchRequest changed: update request_key()");
   std::string key;
   auto add = [&key](std::string_view field) {
     key += std::to_string(field.size());
@@ -39,6 +41,13 @@ std::string request_key(const SearchRequest& r) {
   add(r.language);
   add(r.since);
   add(r.until);
+  // The resolved day, not the field: a kept result of `--since 7d` is stale tomorrow.
+  add(today_utc(r.today));
+  for (const FacetSpec& f : r.facets) {
+    add(f.name);
+    add(std::to_string(f.top));
+  }
+  key += '|';
   for (std::size_t n : {r.limit, r.offset, r.snippet.fragments, r.snippet.length,
                         static_cast<std::size_t>(r.sort)}) {
     add(std::to_string(n));

@@ -15,6 +15,7 @@
 #include "analyzer.h"
 #include "article.h"
 #include "document.h"
+#include "facets.h"
 #include "index_set.h"
 #include "query.h"
 #include "snippet.h"
@@ -54,6 +55,10 @@ struct SearchRequest {
   SnippetOptions snippet;
   bool snippets = true;      // false for --ids and --count: no stored text is read
   bool exact_count = false;  // count every match instead of estimating
+  std::vector<FacetSpec> facets;  // facet counts over every match (core/facets.h)
+  // "Today" for relative dates (`--since 7d`, `date:last-month`), YYYY-MM-DD; "" = the
+  // UTC date when the request runs (core/dates.h).
+  std::string today;
 };
 
 // A request field that cannot be answered (a bad --since, an unknown language): the
@@ -95,6 +100,7 @@ struct SearchResult {
   // The shards asked (all of them, failed or not) and those that failed (--partial).
   std::size_t shards_total = 0;
   std::vector<ShardFailure> shards_failed;
+  std::vector<FacetCounts> facets;  // in the order asked
 };
 
 // What the server's /stats reports about the open index.
