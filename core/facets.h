@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,5 +39,28 @@ struct FacetCounts {
 // Parses "source,year:5,country" (name[:N], N in 1..1000; default 10). Throws RequestError
 // naming the unknown facet and the known ones.
 std::vector<FacetSpec> parse_facet_list(std::string_view text);
+
+// The spies of one search: one Xapian::ValueCountMatchSpy per slot asked (year and month
+// share the date slot), attached to the Enquire before get_mset; the counts are read after.
+// The spies must see every match for exact counts: the caller asks get_mset to check the
+// whole database (check_at_least = its document count).
+class FacetCounter {
+ public:
+  explicit FacetCounter(const std::vector<FacetSpec>& specs);
+  ~FacetCounter();
+  FacetCounter(const FacetCounter&) = delete;
+  FacetCounter& operator=(const FacetCounter&) = delete;
+  // Adds the spies to `enquire`; this object must outlive its get_mset call.
+  void attach(Xapian::Enquire& enquire);
+  // The counts, in the order asked. `matches`: the number of matches; `matches_exact`:
+  // whether that number is exact. A facet is `estimated` unless the spies saw exactly
+  // `matches` documents and that number is exact.
+  std::vector<FacetCounts> counts(Xapian::doccount matches, bool matches_exact) const;
+
+ private:
+  struct Spies;
+  std::vector<FacetSpec> specs_;
+  std::unique_ptr<Spies> spies_;
+};
 
 }  // namespace oly

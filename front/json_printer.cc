@@ -46,6 +46,27 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   return j;
 }
 
+// {"source":{"values":[{"value":"Reuters","count":12}],"distinct":N,"missing":N,
+// "estimated":false}, ...} in the order asked; "label" only where it says more than the value.
+Json facets_json(const std::vector<FacetCounts>& facets) {
+  Json all = Json::object();
+  for (const FacetCounts& f : facets) {
+    auto values = Json::array();
+    for (const FacetValue& v : f.values) {
+      Json one;
+      one["value"] = v.value;
+      if (v.label != v.value) one["label"] = v.label;
+      one["count"] = v.count;
+      values.push_back(std::move(one));
+    }
+    all[f.name] = {{"values", std::move(values)},
+                   {"distinct", f.distinct},
+                   {"missing", f.missing},
+                   {"estimated", f.estimated}};
+  }
+  return all;
+}
+
 Json summary_json(const SearchResult& r, const PrintContext& ctx) {
   Json s;
   s["version"] = kJsonVersion;
@@ -60,6 +81,8 @@ Json summary_json(const SearchResult& r, const PrintContext& ctx) {
   auto failed = Json::array();
   for (const auto& f : r.shards_failed) failed.push_back({{"shard", f.shard}, {"error", f.error}});
   s["shards"] = {{"total", r.shards_total}, {"failed", failed}};
+  // Only when asked: a summary without facets keeps its keys (JSON version 1, extended).
+  if (!r.facets.empty()) s["facets"] = facets_json(r.facets);
   return s;
 }
 

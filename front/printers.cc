@@ -33,6 +33,7 @@ class TextPrinter : public ResultPrinter {
       out << kDim << line << kReset << '\n';
     else
       out << line << '\n';
+    for (const FacetCounts& f : r.facets) facet_line(out, f);
   }
 
   // Text output has no place for an error on stdout: the caller reports it on stderr.
@@ -64,6 +65,35 @@ class TextPrinter : public ResultPrinter {
       // Plain text marks highlights with [..] so that a pipe still shows them.
       if (snippets)
         out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
+    }
+  }
+
+  // "source: Reuters 12 · AP 7 · 3 more values · 4 without", one line per facet after the
+  // total; "~" before the counts of a facet that is not counted over every match.
+  void facet_line(std::ostream& out, const FacetCounts& f) const {
+    const bool color = options_.color;
+    const std::string approx = f.estimated ? "~" : "";
+    std::string line;
+    auto add = [&line](const std::string& item) {
+      if (!line.empty()) line += " \u00b7 ";
+      line += item;
+    };
+    for (const FacetValue& v : f.values) {
+      std::string shown = terminal_safe(v.label);
+      if (v.label != v.value) shown += " (" + terminal_safe(v.value) + ")";
+      add(color ? fmt::format("{}{}{} {}{}{}", kBold, shown, kReset, kDim, approx, v.count) + kReset
+                : fmt::format("{} {}{}", shown, approx, v.count));
+    }
+    if (f.distinct > f.values.size()) {
+      add(fmt::format("{} more value{}", f.distinct - f.values.size(),
+                      f.distinct - f.values.size() == 1 ? "" : "s"));
+    }
+    if (f.missing > 0) add(fmt::format("{}{} without", approx, f.missing));
+    if (line.empty()) line = "none";
+    if (color) {
+      out << kDim << f.name << ':' << kReset << ' ' << line << '\n';
+    } else {
+      out << f.name << ": " << line << '\n';
     }
   }
 

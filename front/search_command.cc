@@ -98,10 +98,16 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     std::string tag = text_value(v, key);
     normalize_language_option(tag);
     r.language = tag;
+  } else if (key == "facets") {
+    try {
+      r.facets = parse_facet_list(text_value(v, key));
+    } catch (const RequestError& e) {
+      throw RequestError(std::string("\"facets\": ") + e.what());
+    }
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, any, snippets, "
-                       "language)");
+                       "language, facets)");
   }
 }
 
@@ -187,6 +193,10 @@ SearchRequest batch_request(const std::string& line, const SearchRequest& base) 
     return rq;
   }
   rq = parse_request_line(line, base);
+  // --ids and --count print lines with no place for facet counts: refused, not dropped.
+  if (!base.snippets && !rq.facets.empty()) {
+    throw RequestError("\"facets\": --ids and --count print no facets; use --json");
+  }
   // --ids and --count read no stored text and count everything, whatever the line asks
   // for.
   rq.snippets = base.snippets;
@@ -241,7 +251,13 @@ int run_batch(Searcher& searcher, ResultPrinter& printer, const SearchCommand& c
 int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream& out,
                        std::ostream& err) {
   SearchRequest base = cmd.request;
-  if (cmd.format == OutputFormat::kIds || cmd.format == OutputFormat::kCount) base.snippets = false;
+  if (cmd.format == OutputFormat::kIds || cmd.format == OutputFormat::kCount) {
+    base.snippets = false;
+    // Their lines have no place for facet counts: say so rather than drop them.
+    if (!base.facets.empty()) {
+      throw FatalError("error: --facets: --ids and --count print no facets; use --json or text");
+    }
+  }
   if (cmd.format == OutputFormat::kCount) {
     base.limit = 0;
     base.exact_count = true;

@@ -32,7 +32,7 @@ struct Flags {
   std::string snippet_length = std::to_string(oly::SearchRequest{}.snippet.length);
   std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
-  std::string color = "auto", sort = "relevance", bm25;
+  std::string color = "auto", sort = "relevance", bm25, facets;
   bool json = false, ids = false, count = false, no_cache = false;
 };
 
@@ -115,6 +115,11 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_option("--snippet-length", f.snippet_length, "Characters per fragment (20 to 5000)")
       ->type_name("N")
       ->capture_default_str();
+  app.add_option("--facets", f.facets,
+                 "Count the matches per value of these facets, over every match: a list of "
+                 "source, year, month, lang, tags, games, country, each with an optional :N "
+                 "(values shown, 1 to 1000; default 10), e.g. source,year:5")
+      ->type_name("LIST");
   auto* fjson = app.add_flag("--json", f.json, "JSON Lines: one object per hit, then a summary");
   auto* fids = app.add_flag("--ids", f.ids, "Only article ids, best first");
   auto* fcount = app.add_flag("--count", f.count, "Only the number of matches");
@@ -124,7 +129,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "Read one query per line from stdin (JSON Lines out); a line starting with { is "
                "a JSON request: {\"query\":\"...\", \"limit\":N, \"offset\":N, \"sort\":\"date\", "
                "\"since\":\"...\", \"until\":\"...\", \"any\":true, \"snippets\":N, "
-               "\"language\":\"fr\"} (all but query optional; other flags give the defaults)");
+               "\"language\":\"fr\", \"facets\":\"source,year\"} (all but query optional; other "
+               "flags give the defaults)");
   app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
@@ -179,6 +185,13 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   cmd.search.index.timeout = parse_timeout("--timeout", f.timeout);
   if (f.no_cache) cmd.search.cached_results = 0;
   if (app.count("--bm25")) parse_bm25(f.bm25, cmd.search);
+  if (app.count("--facets")) {
+    try {
+      cmd.request.facets = oly::parse_facet_list(f.facets);
+    } catch (const oly::RequestError& e) {
+      throw UsageError(std::string("--facets: ") + e.what());
+    }
+  }
   if (cmd.batch && !f.words.empty()) {
     throw UsageError("--batch reads queries from stdin; give no query arguments");
   }

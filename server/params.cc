@@ -97,6 +97,14 @@ SearchRequest request_from_params(const ParamMap& p) {
   if (auto it = p.find("snippets"); it != p.end())
     r.snippet.fragments = whole_param("snippets", it->second, 20);
   if (auto it = p.find("any"); it != p.end()) r.match_any = truth("any", it->second);
+  // An empty value (a form's empty field) asks for no facets, like an empty since.
+  if (auto it = p.find("facets"); it != p.end() && !it->second.empty()) {
+    try {
+      r.facets = parse_facet_list(it->second);
+    } catch (const RequestError& e) {
+      throw bad("facets", e.what());
+    }
+  }
   apply_common(p, r);
   check_limits(r);
   return r;
