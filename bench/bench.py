@@ -650,6 +650,50 @@ def check_batch(out, queries, rows, r):
 
 # ---------------------------------------------------------------------------- scaling
 
+FACETS = "source,year,country"
+
+
+def facet_phase(args, searcher, ours_idx, queries, workdir):
+    """Issue 15: the bench queries in `--batch` with `--facets source,year,country` and
+    without, alternating in one run (`runs` each), median q/s of each and their ratio.
+    Checks that every answer carries exact facets and the same totals as without."""
+    qfile = workdir / "facet-queries.txt"
+    with open(qfile, "w", encoding="utf-8") as f:
+        for _ in range(args.batch_repeat):
+            for q in queries:
+                f.write(q["ours"] + "\n")
+    n = args.batch_repeat * len(queries)
+    runs = 2 if args.smoke else 5
+    walls = {"plain": [], "facets": []}
+    outs = {k: workdir / f"facet-{k}.jsonl" for k in walls}
+    for i in range(runs):
+        for k in ("plain", "facets"):
+            extra = ["--facets", FACETS] if k == "facets" else []
+            r = timed([searcher, "-d", ours_idx, "--batch", "--no-cache", *extra], stdin_path=qfile,
+                      stdout_path=outs[k])
+            if r["rc"] not in (0, 1):
+                fail(f"facets: searcher --batch {' '.join(extra)} exited {r['rc']}: {r['stderr'][-300:]}")
+            walls[k].append(r["wall"])
+    plain, faceted = batch_summaries(outs["plain"]) or [], batch_summaries(outs["facets"]) or []
+    if len(plain) != n or len(faceted) != n:
+        fail(f"facets: {len(plain)} and {len(faceted)} summaries for {n} queries")
+    for a, b in zip(plain, faceted):
+        if a is None or b is None or a.get("estimated_total") != b.get("estimated_total"):
+            fail(f"facets: totals differ with --facets: {a and a.get('query')!r}")
+            break
+        fb = b.get("facets") or {}
+        if list(fb) != FACETS.split(",") or any(v.get("estimated") for v in fb.values()):
+            fail(f"facets: {b.get('query')!r}: facets missing or estimated: {json.dumps(fb)[:200]}")
+            break
+    res = {k: {"wall": statistics.median(w), "qps": n / statistics.median(w) if statistics.median(w) else 0}
+           for k, w in walls.items()}
+    res["n"], res["runs"] = n, runs
+    res["ratio"] = res["facets"]["wall"] / res["plain"]["wall"] if res["plain"]["wall"] else None
+    log(f"facets: {res['plain']['qps']:.0f} q/s without, {res['facets']['qps']:.0f} q/s with --facets "
+        f"{FACETS}: {res['ratio'] or 0:.2f}x the time")
+    return res
+
+
 def scaling_phase(args, indexer, files, workdir, first, fts5_first, ours_idx, on_index=None):
     """`on_index(k, idx, inputs)` runs while the k-copy index still exists (section 4)."""
     res = []
@@ -995,6 +1039,11 @@ def report(ctx):
                 lambda x: x == len(rows), "{:d} of " + str(len(rows))))
     tgt.append(("`searcher --batch` throughput", "≥ 1000 queries/s", b["ours"]["qps"], lambda x: x >= 1000,
                 "{:,.0f} queries/s"))
+    if ctx.get("facets") and ctx["facets"]["ratio"] is not None:
+        fc = ctx["facets"]
+        tgt.append((f"`--batch --facets {FACETS}` time / without ({fc['plain']['qps']:,.0f} vs "
+                    f"{fc['facets']['qps']:,.0f} q/s, median of {fc['runs']})", "≤ 1.5x", fc["ratio"],
+                    lambda x: x <= 1.5, "{:.2f}x"))
     if ctx.get("load"):
         tgt.extend(loadbench.targets(ctx["load"]))
     for name, goal, val, ok, f in tgt:
@@ -1034,6 +1083,8 @@ def main():
                     help="scaling run with our indexer only")
     ap.add_argument("--no-scale-out", dest="scale_out", action="store_false",
                     help=f"skip section 4 (one index vs {4} shards, local and over loopback TCP)")
+    ap.add_argument("--no-facets", dest="facets", action="store_false",
+                    help="skip the facet cost measurement (--batch with and without --facets)")
     ap.add_argument("--no-scaling", dest="scaling", action="store_false",
                     help="skip section 3 (section 4, unless --no-scale-out, then runs at 1x only)")
     ap.add_argument("--no-load", dest="load", action="store_false",
@@ -1097,6 +1148,7 @@ def main():
 
         indexing, ours_idx, xdb, fdb = indexing_phase(args, indexer, files, workdir, n_articles, in_bytes)
         rows, batch = query_phase(args, searcher, ours_idx, xdb, fdb, queries, workdir)
+        facets = facet_phase(args, searcher, ours_idx, queries, workdir) if args.facets else None
         load = None
         if args.load:
             loadbench.configure(log, fail)
@@ -1125,7 +1177,7 @@ def main():
             "corpus_desc": desc, "articles": n_articles, "bytes": in_bytes,
             "indexing": indexing, "queries": rows, "batch": batch, "reps": args.reps,
             "batch_repeat": args.batch_repeat, "scaling": scaling, "scale_out": scale_out,
-            "load": load, "failures": FAILURES,
+            "load": load, "facets": facets, "failures": FAILURES,
         }
         md = report(ctx)
     finally:
