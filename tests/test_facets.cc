@@ -9,6 +9,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "countries.h"
 #include "facets.h"
 #include "games.h"
+#include "printer.h"
 #include "schema.h"
 #include "search.h"
 #include "searcher_test_util.h"
@@ -426,6 +428,36 @@ TEST_CASE("searcher --facets: text block, JSON summary, batch lines and refusals
   r = run_searcher(idx.path, {"--batch"}, "{\"query\":\"gold\",\"facets\":[\"year\"]}\n");
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("\\\"facets\\\": expected a string"));
+}
+
+// The printers on a hand-made result: labels, "~" for estimated counts, more values,
+// missing, terminal-safe values, and nothing added when no facet was asked.
+TEST_CASE("facets: text and JSON printers show labels, estimates and what is left out",
+          "[facets]") {
+  oly::SearchResult r;
+  r.query = "q";
+  r.estimated = r.lower_bound = r.upper_bound = 9;
+  FacetCounts country{"country", {{"JPN", "Japan", 5}, {"FRA", "FRA", 2}}, 4, 1, false};
+  FacetCounts tags{"tags", {{"a\x1b[2Jb", "a\x1b[2Jb", 3}}, 1, 6, true};
+  r.facets = {country, tags};
+  std::ostringstream text, js, plain;
+  oly::make_printer(oly::OutputFormat::kText, {})->result(text, r, {});
+  const auto lines = oly::search_test::lines_of(text.str());
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[1] == "country: Japan (JPN) 5 \u00b7 FRA 2 \u00b7 2 more values \u00b7 1 without");
+  CHECK(lines[2].rfind("tags: a", 0) == 0);
+  CHECK(lines[2].find('\x1b') == std::string::npos);
+  CHECK_THAT(lines[2], Catch::EndsWith(" ~3 \u00b7 ~6 without"));
+  oly::make_printer(oly::OutputFormat::kJson, {})->result(js, r, {});
+  // Key order matters (the agreed shape): ordered_json keeps it.
+  const auto s = nlohmann::ordered_json::parse(js.str());
+  CHECK(s["facets"].dump() ==
+        R"({"country":{"values":[{"value":"JPN","label":"Japan","count":5},{"value":"FRA",)"
+        R"("count":2}],"distinct":4,"missing":1,"estimated":false},"tags":{"values":[{"value":)"
+        R"("a\u001b[2Jb","count":3}],"distinct":1,"missing":6,"estimated":true}})");
+  r.facets.clear();
+  oly::make_printer(oly::OutputFormat::kText, {})->result(plain, r, {});
+  CHECK(oly::search_test::lines_of(plain.str()).size() == 1);
 }
 
 }  // namespace

@@ -179,6 +179,9 @@ TEST_CASE("server: /search GET and POST print what searcher --json prints", "[se
       {"q=" + pct("東京"), R"({"query":"東京"})", {"東京"}},
       {"q=nothingmatchesthis", R"({"query":"nothingmatchesthis"})", {"nothingmatchesthis"}},
       {"q=bolt&limit=0", R"({"query":"bolt","limit":0})", {"-n", "0", "bolt"}},
+      {"q=gold&limit=2&facets=" + pct("source,year:3,tags"),
+       R"({"query":"gold","limit":2,"facets":"source,year:3,tags"})",
+       {"-n", "2", "--facets", "source,year:3,tags", "gold"}},
   };
   for (const Row& row : rows) {
     INFO(row.get);
@@ -320,6 +323,8 @@ TEST_CASE("server: bad requests get a 4xx JSON error naming the problem", "[serv
       {"GET", "/search?q=a&until=yesterday", "", 400, "request", "'until'"},
       {"GET", "/search?q=a&lang=klingon", "", 400, "request", "'lang'"},
       {"GET", "/search?q=a&any=maybe", "", 400, "request", "'any'"},
+      {"GET", "/search?q=a&facets=nope", "", 400, "request", "'facets': unknown facet 'nope'"},
+      {"GET", "/search?q=a&facets=year:0", "", 400, "request", "'facets'"},
       {"GET", "/search?q=a&snippets=21", "", 400, "limit", "'snippets'"},
       {"GET", "/search?q=a&foo=1", "", 400, "request", "'foo'"},
       {"GET", "/search?q=a&q=b", "", 400, "request", "more than once"},
