@@ -48,6 +48,12 @@ const TagRow kTagRows[] = {
     {"Paris-2024 : la flamme", "Les Jeux olympiques approchent.", "", "fr", {"paris-2024"}},
     {"2020年東京オリンピック", "開会式が行われた。", "", "ja", {"tokyo-2020"}},
     {"#Paris2024", "Olympic tickets on sale.", "", "", {"paris-2024"}},
+    // a year a little farther from its city when an Olympic word is at hand
+    {"訃報", "1964年に東京五輪代表となり、4位に入賞する。", "2007-10-18", "ja", {"tokyo-1964"}},
+    {"Owens", "He won four gold medals at the 1936 Berlin Games.", "", "", {}},
+    {"Owens", "The Olympic great won at the 1936 Berlin Games.", "", "", {"berlin-1936"}},
+    {"訃報", "1956年のコルティナダンペッツォオリンピックで三冠王。", "2009-08-25", "ja", {"cortina-d-ampezzo-1956"}},
+    {"Tokyo", "A 1964 photo of the Tokyo skyline.", "", "", {}},
     {"London 2012 bid", "The Olympic bid team met in Singapore.", "2005-07-06", "", {"london-2012"}},
     {"London 1948", "Austerity Olympics remembered.", "", "", {"london-1948"}},
     // 1b: city next to an Olympic word; a city of several Games by the date
