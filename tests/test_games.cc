@@ -93,6 +93,9 @@ const TagRow kTagRows[] = {
     {"Luge", "オリンピック記録。", "1972-02-05", "ja", {"sapporo-1972"}},
     {"Athletes' village", "Die olympischen Wettkämpfe beginnen.", "1936-08-01", "de", {"berlin-1936"}},
     {"Olympia", "Olympia beginnt.", "1936-08-02", "de", {"berlin-1936"}},
+    {"Eiskanal", "Ihr dritter Olympiasieg in Folge.", "2022-02-20", "de", {"beijing-2022"}},
+    {"Eiskanal", "Ihr dritter Olympiasieg in Folge.", "2022-02-20", "en", {}},
+    {"Konzert", "Im Olympiastadion spielte die Band.", "2022-02-20", "de", {}},
     {"Paris day 3", "Tokyo Olympics champion fell.", "2024-07-29", "", {"tokyo-2020"}},
     {"Paris day 3", "Tokyo Olympics champion fell; the Olympic pool.", "2024-07-29", "", {"paris-2024", "tokyo-2020"}},
     // negatives: no Olympic word, or an Olympic word about something else
