@@ -7,7 +7,7 @@
 //     text, オリンピック, 五輪, 奥运, 冬奥会, 올림픽, олимпийск*...). A word that names something
 //     else does not count: "Special/Youth Olympics", "数学オリンピック", "Olympic Dam/Airways/
 //     Stadium/size", "Olympique de Marseille", "Olympiad" (chess, mathematics).
-//  1. Explicit mentions, in any language, inside one field:
+//  1. Explicit mentions, in any language, inside one sentence of one field:
 //     a. a host city next to one of ITS Games' years, either order, at most one word
 //        between: "Tokyo 2020", "Paris-2024", "2020年東京", "#Paris2024";
 //     b. a host city within 3 words of an Olympic word or of "Games/Jeux/Spiele/JO...":
@@ -44,7 +44,7 @@ namespace oly {
 namespace {
 
 // Bump when the rule below changes (the table is hashed into the identity by itself).
-constexpr int kRuleVersion = 3;
+constexpr int kRuleVersion = 4;
 
 constexpr GamesInfo kGames[] = {
 #include "games_table.inc"
@@ -317,9 +317,10 @@ const GamesTagger::Tables& tables() {
 struct Event {
   enum Kind : uint8_t { kOlympicWord, kGames, kSeason, kCity, kYear, kCityYear };
   Kind kind;
-  uint32_t begin, end;   // token indexes [begin, end)
-  int value;             // name index (kCity), year (kYear), Games (kCityYear), flags (kSeason)
-  bool claimed = false;  // an Olympic word used by a mention of Games other than the window's
+  uint32_t begin, end;    // token indexes [begin, end)
+  int value;              // name index (kCity), year (kYear), Games (kCityYear), flags (kSeason)
+  bool claimed = false;   // an Olympic word used by a mention of Games other than the window's
+  uint32_t sentence = 0;  // mentions never reach across a sentence end
 };
 
 bool is_year(const Token& t, int& year) {
@@ -365,6 +366,33 @@ bool olympic_prefix(const GamesTagger::Tables& t, const std::string& term) {
     if (term.compare(0, p.size(), p) == 0) return true;
   }
   return false;
+}
+
+// Whether the text between two tokens ends a sentence. A full stop after a word of one or
+// two letters, or after a dotted word, is an abbreviation ("St. Moritz", "U.S. Olympic").
+bool ends_sentence(std::string_view text, const Token& before, const Token& after) {
+  if (after.begin <= before.end || after.begin > text.size()) return false;
+  const std::string_view between = text.substr(before.end, after.begin - before.end);
+  if (between.find_first_of("!?") != std::string_view::npos) return true;
+  for (std::string_view mark : {"\u3002", "\uFF01", "\uFF1F", "\n\n"}) {
+    if (between.find(mark) != std::string_view::npos) return true;
+  }
+  const std::string_view word = text.substr(before.begin, before.end - before.begin);
+  return between.find('.') != std::string_view::npos && word.size() > 2 &&
+         word.find('.') == std::string_view::npos;
+}
+
+// Numbers the sentences of the events (a pass over the tokens up to the last event).
+void number_sentences(std::string_view text, const std::vector<Token>& tokens,
+                      std::vector<Event>& events) {
+  uint32_t sentence = 0;
+  std::size_t token = 0;
+  for (Event& e : events) {
+    for (; token < e.begin; ++token) {
+      if (ends_sentence(text, tokens[token], tokens[token + 1])) ++sentence;
+    }
+    e.sentence = sentence;
+  }
 }
 
 // German compounds: Olympiasieger, Olympiasiegerin, Olympiateilnehmer, Olympiamannschaft
@@ -423,6 +451,7 @@ std::vector<Event> scan(const GamesTagger::Tables& t, const std::vector<Token>& 
 
 // Token distance between two events (0 when they touch).
 int gap(const Event& a, const Event& b) {
+  if (a.sentence != b.sentence) return 1 << 20;
   return a.end <= b.begin ? static_cast<int>(b.begin - a.end)
                           : static_cast<int>(a.begin >= b.end ? a.begin - b.end : 0);
 }
@@ -593,6 +622,8 @@ std::vector<std::string> GamesTagger::tag(const Article& a, const std::vector<To
   const bool german = a.lang == "de";
   std::vector<Event> title_events = scan(*tables_, title, german);
   std::vector<Event> body_events = scan(*tables_, body, german);
+  number_sentences(a.title, title, title_events);
+  number_sentences(a.body, body, body_events);
   if (title_events.empty() && body_events.empty()) return {};
   GamesResolver r(*tables_, a);
   r.add_years(title_events);

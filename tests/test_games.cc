@@ -114,6 +114,13 @@ const TagRow kTagRows[] = {
     {"LA traffic", "Olympic plans questioned.", "", "", {}},
     {"LA 2028", "Olympic plans questioned.", "", "", {"los-angeles-2028"}},
     {"Chess Olympiad", "In Chennai.", "2022-08-01", "", {}},
+    // a mention does not reach across a sentence end; an abbreviation is no sentence end
+    {"Arenas", "No hall unless their Olympic bid is successful. Munich has an arena.", "", "", {}},
+    {"Arenas", "Their Olympic bid! Munich has an arena.", "", "", {}},
+    {"アリーナ", "五輪招致。東京には会場がある。", "", "ja", {}},
+    {"Skiing", "The Olympic races in St. Moritz.", "1950-01-01", "", {"st-moritz-1948"}},
+    {"Skiing", "Mr. Smith, Olympic coach in Atlanta.", "", "", {"atlanta-1996"}},
+    {"Skiing", "In Atlanta, the U.S. Olympic team.", "", "", {"atlanta-1996"}},
 };
 // clang-format on
 
