@@ -38,8 +38,9 @@ class GamesTagger {
   std::vector<std::string> tag(const Article& a, const std::vector<Token>& title,
                                const std::vector<Token>& body) const;
 
+  struct Tables;  // games.cc: the folded vocabulary, built once and shared
+
  private:
-  struct Tables;
   const Tables* tables_;
 };
 
