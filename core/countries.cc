@@ -4,6 +4,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <set>
@@ -51,7 +52,7 @@ namespace oly {
 namespace {
 
 // Bumped by hand when a rule of this file changes; the table's own content is hashed.
-constexpr std::string_view kRulesVersion = "countries-rules:1";
+constexpr std::string_view kRulesVersion = "countries-rules:3";
 
 enum class Rule : uint8_t {
   kName,   // tags its NOC
@@ -72,11 +73,12 @@ struct NameRow {
 
 // Codes that are English words or other common abbreviations when written in capitals.
 constexpr std::string_view kWeakCodes[] = {
-    "AND", "ANT", "ARM", "ASA", "BAH", "BAR", "BEN", "BIZ", "BOT", "CAM", "CAN", "CHA", "CHI",
-    "COL", "COM", "CUB", "DEN", "ECU", "ESA", "EST", "ETH", "FIN", "GAB", "GAM", "GRE", "GUI",
-    "GUM", "GUY", "HAI", "HON", "HUN", "IND", "JAM", "KEN", "LAT", "LIB", "MAD", "MAR", "MAS",
-    "MON", "NCA", "NIG", "NOR", "OMA", "PAN", "PAR", "PER", "PHI", "POL", "PUR", "ROC", "RSA",
-    "SAM", "SEN", "SIN", "SOL", "SRI", "TAN", "TOG", "TON", "TUN", "UGA", "VAN"};
+    "AND", "BAN", "BUR", "COD", "DOM", "LES", "LIE", "LUX", "MAW", "NAM", "POR", "RUS", "SUD",
+    "SUR", "VIE", "ANT", "ARM", "ASA", "BAH", "BAR", "BEN", "BIZ", "BOT", "CAM", "CAN", "CHA",
+    "CHI", "COL", "COM", "CUB", "DEN", "ECU", "ESA", "EST", "ETH", "FIN", "GAB", "GAM", "GRE",
+    "GUI", "GUM", "GUY", "HAI", "HON", "HUN", "IND", "JAM", "KEN", "LAT", "LIB", "MAD", "MAR",
+    "MAS", "MON", "NCA", "NIG", "NOR", "OMA", "PAN", "PAR", "PER", "PHI", "POL", "PUR", "ROC",
+    "RSA", "SAM", "SEN", "SIN", "SOL", "SRI", "TAN", "TOG", "TON", "TUN", "UGA", "VAN"};
 
 // One word of a name: its folded term and what its case must be in the article.
 struct Word {
@@ -202,6 +204,12 @@ void add_name(NocTables& t, Analyzer& analyzer, const NameRow& row) {
   e.rule = row.rule;
   e.codes = split_codes(row.codes);
   for (const Token& tok : tokens) e.words.push_back(word_of(row.text, tok));
+  const char first = row.text[tokens.front().begin];
+  if (row.rule != Rule::kBlock && first >= 'a' && first <= 'z') {
+    // scan() skips words starting with a small letter: such a name could never match.
+    throw std::logic_error("countries_table.inc: a name must start with a capital: " +
+                           std::string(row.text));
+  }
   if (row.rule == Rule::kName || row.rule == Rule::kWeak) {
     auto& codes = t.by_key[key_of(tokens)];
     codes.insert(e.codes.begin(), e.codes.end());
@@ -265,7 +273,43 @@ struct Found {
   std::set<std::string> strong;  // unambiguous names and codes
   std::set<std::string> signs;   // capitals, demonyms
   std::set<std::string> weak;    // ambiguous names and codes: need a sign or a strong tag
+  std::vector<std::string>* evidence = nullptr;  // explain(): what matched, and as what
 };
+
+void note(Found& found, Rule rule, const std::vector<std::string>& codes, std::string_view text,
+          std::size_t begin, std::size_t end) {
+  std::set<std::string>* into = rule == Rule::kName   ? &found.strong
+                                : rule == Rule::kSign ? &found.signs
+                                : rule == Rule::kWeak ? &found.weak
+                                                      : nullptr;
+  if (into) into->insert(codes.begin(), codes.end());
+  if (!found.evidence) return;
+  static constexpr std::string_view kNames[] = {"name", "weak", "sign", "block"};
+  std::string line;
+  for (const std::string& c : codes) line += c + " ";
+  line += std::string(kNames[static_cast<int>(rule)]) + " '" +
+          std::string(text.substr(begin, end - begin)) + "'";
+  found.evidence->push_back(std::move(line));
+}
+
+// A text mostly in capitals (a 1987 wire headline, the TIME corpus) writes every word like a
+// code: there "US", "PER" or "LES" are words, so codes and names written in capitals are not
+// read in it. Codes themselves do not count, so "USA beat GBR" is not shouting.
+bool shouting(const NocTables& tb, const std::vector<Token>& tokens, std::string_view text) {
+  std::size_t words = 0, caps = 0;
+  for (const Token& t : tokens) {
+    if (t.kind != TokenKind::kLetter || t.end - t.begin < 2) continue;
+    // Two capitals in a row stand for the whole word: byte tests, no decoding (this runs
+    // over every word of a text that has a code in it).
+    const bool upper = t.begin + 1 < text.size() &&
+                       std::isupper(static_cast<unsigned char>(text[t.begin])) &&
+                       std::isupper(static_cast<unsigned char>(text[t.begin + 1]));
+    if (upper && t.term.size() == 3 && tb.codes.count(t.term)) continue;
+    ++words;
+    if (upper) ++caps;
+  }
+  return words >= 2 && caps * 2 > words;
+}
 
 // Does `e` match the tokens from `i` on, with the case the table asks for?
 bool matches(const Entry& e, const std::vector<Token>& tokens, std::size_t i,
@@ -287,13 +331,28 @@ bool matches(const Entry& e, const std::vector<Token>& tokens, std::size_t i,
 
 void scan(const NocTables& tb, const std::vector<Token>& tokens, std::string_view text,
           Found& found) {
+  int shout = -1;  // computed on the first code or capitals-only name: most texts have none
+  auto is_shouting = [&] {
+    if (shout < 0) shout = shouting(tb, tokens, text) ? 1 : 0;
+    return shout == 1;
+  };
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const Token& t = tokens[i];
+    // Most words of a Latin text start with a small letter, and no name or code does (only
+    // the block names, which stop capitalised names): skipping them before any hashing keeps
+    // tagging cheap (build_tables checks the table for this).
+    if (t.kind == TokenKind::kLetter && t.begin < text.size() && text[t.begin] >= 'a' &&
+        text[t.begin] <= 'z') {
+      continue;
+    }
     if (t.term.size() == 3 && t.kind == TokenKind::kLetter) {
       auto c = tb.codes.find(t.term);
       if (c != tb.codes.end() && t.end - t.begin == 3 &&
           text.substr(t.begin, 3) == std::string_view(c->second)) {
-        (tb.weak_codes.count(c->second) ? found.weak : found.strong).insert(c->second);
+        if (!is_shouting()) {
+          note(found, tb.weak_codes.count(c->second) ? Rule::kWeak : Rule::kName, {c->second}, text,
+               t.begin, t.end);
+        }
         continue;
       }
     }
@@ -301,15 +360,21 @@ void scan(const NocTables& tb, const std::vector<Token>& tokens, std::string_vie
     if (it == tb.by_first.end()) continue;
     for (const Entry& e : it->second) {
       if (!matches(e, tokens, i, text)) continue;
-      std::set<std::string>* into = e.rule == Rule::kName   ? &found.strong
-                                    : e.rule == Rule::kSign ? &found.signs
-                                    : e.rule == Rule::kWeak ? &found.weak
-                                                            : nullptr;
-      if (into) into->insert(e.codes.begin(), e.codes.end());
+      if (e.words.front().all_caps && is_shouting()) continue;
+      note(found, e.rule, e.codes, text, t.begin, tokens[i + e.words.size() - 1].end);
       i += e.words.size() - 1;  // the longest match takes its words
       break;
     }
   }
+}
+
+std::vector<std::string> tag_found(Found& found) {
+  std::vector<std::string> out(found.strong.begin(), found.strong.end());
+  for (const std::string& c : found.weak) {
+    if (!found.strong.count(c) && found.signs.count(c)) out.push_back(c);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -342,12 +407,20 @@ std::vector<std::string> CountryTagger::tag(const Article& a, const std::vector<
   Found found;
   scan(tables_->noc, title, a.title, found);
   scan(tables_->noc, body, a.body, found);
-  std::vector<std::string> out(found.strong.begin(), found.strong.end());
-  for (const std::string& c : found.weak) {
-    if (!found.strong.count(c) && found.signs.count(c)) out.push_back(c);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return tag_found(found);
+}
+
+std::vector<std::string> CountryTagger::explain(const Article& a, const std::vector<Token>& title,
+                                                const std::vector<Token>& body) const {
+  std::vector<std::string> evidence;
+  Found found;
+  found.evidence = &evidence;
+  scan(tables_->noc, title, a.title, found);
+  scan(tables_->noc, body, a.body, found);
+  std::string line = "tags:";
+  for (const std::string& c : tag_found(found)) line += " " + c;
+  evidence.insert(evidence.begin(), line);
+  return evidence;
 }
 
 std::string country_label(std::string_view ioc_code) {

@@ -123,7 +123,27 @@ TEST_CASE("IOC codes tag only in capitals; common-word codes need a sign", "[cou
       {"", "at 9 p.m. EST", ""},
       {"", "JPN, CHN and KOR", "CHN JPN KOR"},
       {"", "Usa", ""},
+      {"", "the Atlantic COD catch", ""},  // COD is also the fish
+      // A text mostly in capitals (1987 wire headlines, the TIME corpus): codes and names
+      // written in capitals are words there; names still count.
+      {"JAPAN TO CUT RICE IMPORTS, US SAYS", "", "JPN"},
+      {"", "TELL US ABOUT THE GAMES", ""},
+      {"", "LES JEUX DE PARIS SUR LA VIE", ""},
+      {"", "WHAT THE USA AND GBR SAID", ""},
+      {"US and UK officials", "", "GBR USA"},
   });
+}
+
+TEST_CASE("explain shows the words behind each tag", "[countries]") {
+  oly::Analyzer analyzer;
+  const oly::CountryTagger tagger(analyzer);
+  oly::Article a;
+  a.title = "Georgia wins";
+  a.body = "Fans in Tbilisi, not in Papua New Guinea.";
+  const std::vector<std::string> lines =
+      tagger.explain(a, analyzer.tokenize(a.title), analyzer.tokenize(a.body));
+  CHECK(lines == std::vector<std::string>{"tags: GEO PNG", "GEO weak 'Georgia'",
+                                          "GEO sign 'Tbilisi'", "PNG name 'Papua New Guinea'"});
 }
 
 TEST_CASE("ambiguous names need a capital and a second sign of the same NOC", "[countries]") {
