@@ -436,6 +436,11 @@ std::string countries_identity() {
 // two NOCs is an error that lists them: OR-ing both would answer a question not asked.
 bool schema::resolve_country_value(std::string_view value, std::vector<std::string>& values,
                                    std::string& error) {
+  // The analyzer drops the star: "JPN*" would quietly be JPN.
+  if (value.find('*') != std::string_view::npos) {
+    error = "wildcards work on words, not on country: values";
+    return false;
+  }
   thread_local Analyzer analyzer;  // queries run on several threads
   const std::string key = key_of(analyzer.tokenize(value));
   const auto& by_key = tables().by_key;

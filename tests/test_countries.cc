@@ -225,6 +225,8 @@ TEST_CASE("country: values resolve to IOC codes", "[countries][query]") {
       {"tbilisi", "", "unknown country"},  // a sign is not a name
       {"new mexico", "", "unknown country"},
       {"  ", "", "unknown country"},
+      {"JPN*", "", "wildcards work on words, not on country: values"},
+      {"japan france", "", "unknown country"},
   };
   for (const Row& r : rows) {
     INFO("country:" << r.value);
