@@ -31,6 +31,10 @@ class CountryTagger {
   // the builder made them; offsets into a.title / a.body, e.g. to look at capitals).
   std::vector<std::string> tag(const Article& a, const std::vector<Token>& title,
                                const std::vector<Token>& body) const;
+  // What `tag` saw, for measuring and debugging: "tags: GEO", then one line per match,
+  // "GEO weak 'Georgia'", "GEO sign 'Tbilisi'".
+  std::vector<std::string> explain(const Article& a, const std::vector<Token>& title,
+                                   const std::vector<Token>& body) const;
 
  private:
   struct Tables;
