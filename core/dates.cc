@@ -81,7 +81,11 @@ DateBounds named_period(year_month_day t, bool last, std::string_view unit, std:
     const year_month_day monday =
         plus_days(t, -static_cast<std::int64_t>(from_monday) - (last ? 7 : 0));
     if (static_cast<int>(monday.year()) < 1) too_far(text);
-    return {compact(monday), compact(plus_days(monday, 6))};
+    const year_month_day sunday = plus_days(monday, 6);
+    if (static_cast<int>(sunday.year()) > 9999) {
+      throw RelativeDateError(1, "'" + std::string(text) + "' reaches past the year 9999");
+    }
+    return {compact(monday), compact(sunday)};
   }
   if (unit == "month") {
     const int y2 = last && m == 1 ? y - 1 : y;

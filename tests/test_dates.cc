@@ -62,6 +62,7 @@ TEST_CASE("dates: relative forms resolve against today", "[dates]") {
       {"last-month", "2024-01-15", "20231201", "20231231"},
       {"Last-Month", "2024-12-31", "20241101", "20241130"},
       {"this-year", "2024-08-10", "20240101", "20241231"},
+      {"last-week", "9999-12-31", "99991220", "99991226"},
       {"last-year", "2024-01-01", "20230101", "20231231"},
       // Ranges: a form's first day as a start, its last day as an end.
       {"30d..yesterday", "2024-08-10", "20240711", "20240809"},
@@ -109,6 +110,8 @@ TEST_CASE("dates: what is not a date stays an error, with its column", "[dates]"
       {"24289m", "2024-08-10", 1, "before the year 0001"},
       {"last-year", "0001-06-01", 1, "before the year 0001"},
       {"last-week", "0001-01-03", 1, "before the year 0001"},
+      // 9999-12-31 is a Friday: its week's Sunday is past the four-digit years.
+      {"this-week", "9999-12-31", 1, "past the year 9999"},
       {"tomorrow", "2024-08-10", 1, "invalid date"},
       {"7", "2024-08-10", 1, "invalid date"},
       {"d", "2024-08-10", 1, "invalid date"},
