@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "cjk.h"
+#include "dates.h"
 #include "language.h"
 #include "schema.h"
 #include "utf8.h"
@@ -588,7 +589,7 @@ class Parser {
       case schema::FieldKind::kDate:
         count_words(t, 1);
         try {
-          return parse_date_filter(t.text);
+          return parse_date_filter(t.text, opt_.today);
         } catch (const QuerySyntaxError& e) {
           throw QuerySyntaxError(t.value_column + e.column() - 1, e.what());
         }
@@ -603,7 +604,8 @@ class Parser {
     std::string error;
     if (t.text.empty()) throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
     if (!f.resolve(t.text, values, error) || values.empty()) {
-      throw QuerySyntaxError(t.value_column, error.empty() ? "unknown " + t.field + ": value" : error);
+      throw QuerySyntaxError(t.value_column,
+                             error.empty() ? "unknown " + t.field + ": value" : error);
     }
     QueryNode n;
     n.kind = Kind::kFilter;
@@ -822,40 +824,65 @@ std::string excerpt(std::string_view text, std::size_t max_chars) {
   return out;
 }
 
-QueryNode parse_date_filter(std::string_view v) {
+QueryNode parse_date_filter(std::string_view v, std::string_view today) {
   QueryNode n;
   n.kind = Kind::kFilter;
   n.label = "date:" + std::string(v);
+  const char* expect =
+      "expected a date YYYY, YYYY-MM or YYYY-MM-DD, or today, yesterday, Nd, Nw, Nm, Ny, "
+      "this-week, last-week, this-month, last-month, this-year, last-year";
+  std::string day;  // today as YYYY-MM-DD, read once when a relative form needs it
+  // A relative form (core/dates.h), or nullopt when `s` is not written as one.
+  auto relative = [&](std::string_view s, std::size_t column) -> std::optional<RelativeDate> {
+    if (day.empty()) day = today_utc(today);
+    try {
+      std::optional<RelativeDate> r = resolve_relative_date(s, day);
+      if (r) n.resolved_from = std::string(v) + ", today " + day;
+      return r;
+    } catch (const RelativeDateError& e) {
+      throw QuerySyntaxError(column + e.column() - 1, e.what());
+    }
+  };
   const auto dots = v.find("..");
-  const char* expect = "expected a date YYYY, YYYY-MM or YYYY-MM-DD";
   if (dots == std::string_view::npos) {
     DateParts p;
-    if (!parse_partial_date(v, p))
-      throw QuerySyntaxError(1, std::string("invalid date: ") + expect);
-    if (p.d)
-      n.filter_term = std::string(schema::kPrefixDay) + bound(p, false);
-    else if (p.m)
-      n.filter_term = std::string(schema::kPrefixMonth) + bound(p, false).substr(0, 6);
-    else
-      n.filter_term = std::string(schema::kPrefixYear) + bound(p, false).substr(0, 4);
+    if (parse_partial_date(v, p)) {
+      if (p.d)
+        n.filter_term = std::string(schema::kPrefixDay) + bound(p, false);
+      else if (p.m)
+        n.filter_term = std::string(schema::kPrefixMonth) + bound(p, false).substr(0, 6);
+      else
+        n.filter_term = std::string(schema::kPrefixYear) + bound(p, false).substr(0, 4);
+      return n;
+    }
+    const std::optional<RelativeDate> r = relative(v, 1);
+    if (!r) throw QuerySyntaxError(1, std::string("invalid date: ") + expect);
+    // `date:7d` is the day 7 days ago up to today; a named period is all of its days.
+    n.range_lo = r->period.lo;
+    n.range_hi = r->counted ? day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2) : r->period.hi;
     return n;
   }
   const std::string_view lo = v.substr(0, dots), hi = v.substr(dots + 2);
   if (lo.empty() && hi.empty()) throw QuerySyntaxError(1, "a date range needs at least one end");
-  DateParts p;
-  if (!lo.empty()) {
-    if (!parse_partial_date(lo, p))
-      throw QuerySyntaxError(1, std::string("invalid range start: ") + expect);
-    n.range_lo = bound(p, false);
-  }
-  if (!hi.empty()) {
-    if (!parse_partial_date(hi, p)) {
-      throw QuerySyntaxError(dots + 3, std::string("invalid range end: ") + expect);
+  // A range end: an absolute date's first or last day, or a relative form's.
+  auto end = [&](std::string_view s, std::size_t column, bool high) {
+    DateParts p;
+    if (parse_partial_date(s, p)) return bound(p, high);
+    const std::optional<RelativeDate> r = relative(s, column);
+    if (!r) {
+      throw QuerySyntaxError(
+          column, std::string(high ? "invalid range end: " : "invalid range start: ") + expect);
     }
-    n.range_hi = bound(p, true);
-  }
+    return high ? r->period.hi : r->period.lo;
+  };
+  if (!lo.empty()) n.range_lo = end(lo, 1, false);
+  if (!hi.empty()) n.range_hi = end(hi, dots + 3, true);
   if (!n.range_lo.empty() && !n.range_hi.empty() && n.range_lo > n.range_hi) {
-    throw QuerySyntaxError(1, "date range ends before it starts");
+    std::string what = "date range ends before it starts";
+    if (!n.resolved_from.empty()) {
+      what += " (" + show(n.range_lo) + ".." + show(n.range_hi) + " from " + n.resolved_from + ")";
+    }
+    throw QuerySyntaxError(1, what);
   }
   return n;
 }
@@ -1062,7 +1089,10 @@ void describe(const QueryNode& n, std::string& out) {
         out += "FILTER(" + n.label + ")";
       } else {
         out += "FILTER(date " + (n.range_lo.empty() ? std::string("..") : show(n.range_lo) + "..") +
-               (n.range_hi.empty() ? "" : show(n.range_hi)) + ")";
+               (n.range_hi.empty() ? "" : show(n.range_hi));
+        // A relative date says what it was resolved against: tomorrow it means other days.
+        if (!n.resolved_from.empty()) out += " from " + n.resolved_from;
+        out += ")";
       }
       return;
     case Kind::kAll:

@@ -61,6 +61,7 @@ struct QueryNode {
   std::string filter_term;         // kFilter: a boolean term, or empty for a date range
   std::string range_lo, range_hi;  // kFilter date range, "YYYYMMDD" ("" when open)
   std::string label;               // how the user wrote it, for --explain
+  std::string resolved_from;  // kFilter date range from a relative date: "7d, today 2024-08-10"
   std::vector<QueryNode> children;
 };
 
@@ -68,6 +69,7 @@ struct QueryOptions {
   bool match_any = false;  // --any: plain words are optional (ranked OR)
   unsigned near_window = 10;
   Xapian::termcount wildcard_limit = 5000;  // most frequent expansions kept
+  std::string today;  // YYYY-MM-DD for relative dates (`date:7d`); "" = today's UTC date
 };
 
 // One positive piece of the query that can be found in a text, for snippets.
@@ -114,8 +116,9 @@ inline ParsedQuery parse_query(std::string_view query, Analyzer& analyzer, const
   return parse_query(query, analyzer, std::vector<const Stemmer*>{&stemmer}, options);
 }
 
-// Parses a date filter value: YYYY, YYYY-MM, YYYY-MM-DD, or a range A..B with either side
+// Parses a date filter value: YYYY, YYYY-MM, YYYY-MM-DD, a relative form resolved against
+// `today` (core/dates.h; "" = today's UTC date), or a range A..B of those with either side
 // open. Returns a kFilter node; throws QuerySyntaxError (column relative to `value`).
-QueryNode parse_date_filter(std::string_view value);
+QueryNode parse_date_filter(std::string_view value, std::string_view today = {});
 
 }  // namespace oly

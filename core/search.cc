@@ -142,9 +142,12 @@ void validate_request(const SearchRequest& r) {
   if (!r.language.empty() && !Stemmer::known(r.language)) {
     throw RequestError("no stemmer for language '" + r.language + "'");
   }
+  if (!r.today.empty() && !valid_day(r.today)) {
+    throw RequestError("today: '" + r.today + "' is not a date YYYY-MM-DD");
+  }
   if (!r.since.empty() || !r.until.empty()) {
     try {
-      parse_date_filter(r.since + ".." + r.until);
+      parse_date_filter(r.since + ".." + r.until, today_utc(r.today));
     } catch (const QuerySyntaxError& e) {
       throw RequestError(std::string("since/until: ") + e.what());
     }
@@ -211,7 +214,11 @@ auto Searcher::retrying(F&& f) {
 
 SearchResult Searcher::search(const SearchRequest& request) {
   validate_request(request);
-  return retrying([&] { return run(request); });
+  // Today is read once per request, so the cache key, --since and date: agree even when
+  // the request runs across midnight.
+  SearchRequest fixed = request;
+  fixed.today = today_utc(request.today);
+  return retrying([&] { return run(fixed); });
 }
 
 std::optional<Article> Searcher::article(const std::string& id) {
@@ -283,12 +290,21 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   }
   QueryOptions qo;
   qo.match_any = rq.match_any;
+  qo.today = rq.today;
   ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
   if (!rq.since.empty() || !rq.until.empty()) {
     QueryNode both;
     both.kind = QueryNode::Kind::kAnd;
     both.children.push_back(std::move(pq.root));
-    both.children.push_back(parse_date_filter(rq.since + ".." + rq.until));
+    QueryNode range = parse_date_filter(rq.since + ".." + rq.until, rq.today);
+    // --explain names the flags, not the joined range string.
+    if (!range.resolved_from.empty()) {
+      range.resolved_from = (rq.since.empty() ? "" : "--since " + rq.since) +
+                            (!rq.since.empty() && !rq.until.empty() ? " " : "") +
+                            (rq.until.empty() ? "" : "--until " + rq.until) + ", today " +
+                            today_utc(rq.today);
+    }
+    both.children.push_back(std::move(range));
     pq.root = std::move(both);
   }
   Xapian::Database& db = set_.db();

@@ -129,6 +129,16 @@ std::string language_name(std::string_view code) {
   return code.empty() ? std::string("default language") : std::string(code);
 }
 
+std::string facet_heading(std::string_view name) {
+  static const std::pair<std::string_view, std::string_view> kNames[] = {
+      {"source", "Source"}, {"year", "Year"},   {"month", "Month"},    {"lang", "Language"},
+      {"tags", "Tags"},     {"games", "Games"}, {"country", "Country"}};
+  for (const auto& [n, heading] : kNames) {
+    if (n == name) return std::string(heading);
+  }
+  return std::string(name);
+}
+
 }  // namespace
 
 std::string escape(std::string_view text) {
@@ -162,6 +172,40 @@ std::string mark(std::string_view text, const std::vector<ByteRange>& ranges) {
   }
   out += escape(text.substr(at));
   return out;
+}
+
+std::optional<std::string> facet_filter(std::string_view facet, std::string_view value) {
+  static const std::pair<std::string_view, std::string_view> kFields[] = {
+      {"source", "source"}, {"year", "date"},   {"month", "date"},     {"lang", "lang"},
+      {"tags", "tag"},      {"games", "games"}, {"country", "country"}};
+  std::string_view field;
+  for (const auto& [f, name] : kFields) {
+    if (f == facet) field = name;
+  }
+  // The query language has no escape inside quotes; a control character is not typed.
+  const bool sayable = !value.empty() && std::none_of(value.begin(), value.end(), [](char c) {
+    return c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+  });
+  if (field.empty() || !sayable) return std::nullopt;
+  // Codes and slugs are single words; a source or a tag is quoted, so that spaces,
+  // parentheses, a trailing `*` or a colon stay part of it.
+  const bool bare = std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+  const bool quote = facet == "source" || facet == "tags" || !bare;
+  return std::string(field) + ":" + (quote ? "\"" + std::string(value) + "\"" : std::string(value));
+}
+
+std::string with_filter(std::string_view query, std::string_view filter) {
+  bool has_or = false;
+  std::size_t at = 0;
+  while (at < query.size()) {
+    const std::size_t end = std::min(query.find_first_of(" \t\n\r\f()\"", at), query.size());
+    if (query.substr(at, end - at) == "OR") has_or = true;
+    at = end + 1;
+  }
+  const std::string q(query);
+  return (has_or ? "(" + q + ")" : q) + " " + std::string(filter);
 }
 
 std::string page_url(const PageState& state, std::size_t page) {
@@ -283,7 +327,7 @@ class HtmlPrinter : public ResultPrinter {
       for (const Hit& h : r.hits) out << hit(h);
       out << "</ol>\n";
     }
-    if (state_) out << paging(r);
+    if (state_) out << paging(r) << facets(r);
   }
 
   void failure(std::ostream& out, const RequestFailure& f, const PrintContext&) override {
@@ -310,6 +354,7 @@ class HtmlPrinter : public ResultPrinter {
   std::string summary(const SearchResult& r) const;
   std::string hit(const Hit& h) const;
   std::string paging(const SearchResult& r) const;
+  std::string facets(const SearchResult& r) const;
 
   PrintOptions options_;
   const PageState* state_;  // the form's fields, for paging links; null: no paging
@@ -386,6 +431,35 @@ std::string HtmlPrinter::paging(const SearchResult& r) const {
   }
   out += "</nav>\n";
   return out;
+}
+
+// Each facet a list of links that narrow the query (page 1: the old page number means
+// nothing for fewer results). Plain HTML, so it works without JavaScript.
+std::string HtmlPrinter::facets(const SearchResult& r) const {
+  std::string out;
+  for (const FacetCounts& f : r.facets) {
+    if (f.values.empty()) continue;
+    out += "<section class=\"facet\"><h2>" + escape(facet_heading(f.name)) + "</h2>\n<ul>\n";
+    for (const FacetValue& v : f.values) {
+      const std::string label = escape(v.label.empty() ? v.value : v.label);
+      const std::string count = (f.estimated ? "about " : "") + thousands(v.count);
+      out += "<li>";
+      if (const std::optional<std::string> filter = facet_filter(f.name, v.value)) {
+        PageState narrowed = *state_;
+        narrowed.q = with_filter(state_->q, *filter);
+        out += "<a href=\"" + escape(page_url(narrowed, 1)) + "\">" + label + "</a>";
+      } else {
+        out += "<span>" + label + "</span>";
+      }
+      out += " <span class=\"count\">" + count + "</span></li>\n";
+    }
+    if (f.distinct > f.values.size()) {
+      out += "<li class=\"more\">and " + thousands(f.distinct - f.values.size()) + " more</li>\n";
+    }
+    out += "</ul></section>\n";
+  }
+  if (out.empty()) return out;
+  return "<aside class=\"facets\" aria-label=\"Narrow the results\">\n" + out + "</aside>\n";
 }
 
 // The body as paragraphs: a blank line (or one of spaces, tabs, CRs) separates them; a

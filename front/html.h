@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,9 +43,20 @@ struct PageState {
 // not empty, page when > 1; every value percent-encoded. Not yet HTML-escaped.
 std::string page_url(const PageState& state, std::size_t page);
 
+// The query text that filters on facet `facet`'s `value` (core/facets.h): `country:JPN`,
+// `games:tokyo-2020`, `date:2021`, `date:2021-08`, `lang:fr`, `source:"Le Monde"`,
+// `tag:"track and field"`. nullopt when the query language cannot say it exactly (a value
+// with a double quote, a control character, an unknown facet): no link then, not a wrong one.
+std::optional<std::string> facet_filter(std::string_view facet, std::string_view value);
+
+// `query` narrowed by `filter`: appended, or after `(query)` when the query has an OR
+// (appending to `a OR b` would bind to `b` only).
+std::string with_filter(std::string_view query, std::string_view filter);
+
 // The whole search page: the form filled in from `state`; then the results (`result` not
 // null), or the failure (`failure` not null), or nothing when `state.q` is empty. Paging
-// links keep every field of `state`.
+// links keep every field of `state`. The result's facets follow the hits, each value a link
+// to the first page of the query narrowed by it.
 std::string search_page(const PageState& state, const SearchResult* result,
                         const RequestFailure* failure);
 // The printer behind make_printer(OutputFormat::kHtml): result() writes the results part

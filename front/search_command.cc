@@ -91,6 +91,8 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
       throw RequestError("\"sort\": expected relevance, date or -date, got " + v.dump());
   } else if (key == "since" || key == "until") {
     (key == "since" ? r.since : r.until) = text_value(v, key);
+  } else if (key == "today") {
+    r.today = text_value(v, key);
   } else if (key == "any") {
     if (!v.is_boolean()) throw RequestError("\"any\": expected true or false, got " + v.dump());
     r.match_any = v.get<bool>();
@@ -106,7 +108,7 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     }
   } else {
     throw RequestError("unknown key \"" + key +
-                       "\" (known: query, limit, offset, sort, since, until, any, snippets, "
+                       "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
                        "language, facets)");
   }
 }
@@ -269,6 +271,7 @@ int run_search_command(const SearchCommand& cmd, std::istream& in, std::ostream&
     // On the command line the fields are flags: "since/until: ..." is about --since/--until.
     std::string what = e.what();
     if (what.rfind("since/until:", 0) == 0) what.replace(0, 11, "--since/--until");
+    if (what.rfind("today:", 0) == 0) what.insert(0, "--");
     throw FatalError("error: " + what);
   }
   // --batch answers in JSON Lines unless --ids or --count asked for lines of their own.

@@ -106,6 +106,10 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
       ->type_name("K1=X,B=Y");
   app.add_option("--since", cmd.request.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
   app.add_option("--until", cmd.request.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
+  app.add_option("--today", cmd.request.today,
+                 "The day relative dates count from (--since 7d, date:last-month); default: "
+                 "today's UTC date")
+      ->type_name("YYYY-MM-DD");
   app.add_option("-l,--language", cmd.request.language,
                  "Stem query words in this language only (default: every language in the index)")
       ->transform(CLI::Validator(oly::normalize_language_option, "LANG"));
@@ -128,9 +132,9 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_flag("--batch", cmd.batch,
                "Read one query per line from stdin (JSON Lines out); a line starting with { is "
                "a JSON request: {\"query\":\"...\", \"limit\":N, \"offset\":N, \"sort\":\"date\", "
-               "\"since\":\"...\", \"until\":\"...\", \"any\":true, \"snippets\":N, "
-               "\"language\":\"fr\", \"facets\":\"source,year\"} (all but query optional; other "
-               "flags give the defaults)");
+               "\"since\":\"...\", \"until\":\"...\", \"today\":\"YYYY-MM-DD\", \"any\":true, "
+               "\"snippets\":N, \"language\":\"fr\", \"facets\":\"source,year\"} (all but query "
+               "optional; other flags give the defaults)");
   app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();

@@ -10,6 +10,8 @@ namespace oly::server {
 namespace {
 
 constexpr std::size_t kPerPage = 10;
+// Values shown per facet on the page: enough to narrow, short enough for a phone.
+constexpr std::size_t kFacetTop = 8;
 
 RequestFailure failure_of(const HttpError& e) {
   RequestFailure f;
@@ -55,6 +57,12 @@ void search_page(const httplib::Request& req, httplib::Response& res, SearcherPo
     rq.query = st.q;
     rq.limit = st.per_page;
     rq.offset = (st.page - 1) * st.per_page;
+    // The page shows where the matches lie, each value a link that narrows the query.
+    rq.facets = {{"source", kFacetTop},
+                 {"year", kFacetTop},
+                 {"games", kFacetTop},
+                 {"country", kFacetTop},
+                 {"lang", kFacetTop}};
     apply_common(p, rq);
     check_limits(rq);
     SearcherPool::Lease lease = acquire(pool);

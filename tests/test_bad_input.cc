@@ -981,7 +981,7 @@ const std::vector<Case>& cases() {
       {.name = "searcher: --since that is not a date",
        .setup =
            [](Env& e) {
-             return e.searcher({"--since", "yesterday", "marathon"});
+             return e.searcher({"--since", "tomorrow", "marathon"});
            },
        .exit_code = 2,
        .stderr_has = {"searcher: error: --since/--until:"}},

@@ -409,3 +409,79 @@ TEST_CASE("assets: the embedded files and nothing else", "[html]") {
     CHECK(oly::html::find_asset(name) == nullptr);
   }
 }
+
+TEST_CASE("facet_filter: each facet's value as the query language writes it", "[html]") {
+  struct Row {
+    const char* facet;
+    const char* value;
+    const char* filter;  // "" when it cannot be said exactly
+  };
+  const std::vector<Row> rows = {
+      {"country", "JPN", "country:JPN"},
+      {"games", "tokyo-2020", "games:tokyo-2020"},
+      {"year", "2021", "date:2021"},
+      {"month", "2021-08", "date:2021-08"},
+      {"lang", "fr", "lang:fr"},
+      {"source", "Reuters", "source:\"Reuters\""},
+      {"source", "Le Monde (Paris)", "source:\"Le Monde (Paris)\""},
+      {"source", "a:b*", "source:\"a:b*\""},
+      {"source", "Ouest-France", "source:\"Ouest-France\""},
+      {"tags", "track and field", "tag:\"track and field\""},
+      {"tags", "東京", "tag:\"東京\""},
+      {"lang", "zh Hant", "lang:\"zh Hant\""},
+      {"source", "The \"Daily\"", ""},  // no escape inside quotes: no link
+      {"source", "tab\there", ""},
+      {"source", "", ""},
+      {"colour", "red", ""},  // not a facet the page knows
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.facet, r.value);
+    const std::optional<std::string> f = oly::html::facet_filter(r.facet, r.value);
+    CHECK(f.value_or("") == r.filter);
+  }
+}
+
+TEST_CASE("with_filter: a facet narrows the whole query, not its last OR branch", "[html]") {
+  CHECK(oly::html::with_filter("bolt", "country:JAM") == "bolt country:JAM");
+  CHECK(oly::html::with_filter("bolt -doping", "date:2016") == "bolt -doping date:2016");
+  CHECK(oly::html::with_filter("bolt OR lewis", "lang:en") == "(bolt OR lewis) lang:en");
+  CHECK(oly::html::with_filter("(a b)OR c", "lang:en") == "((a b)OR c) lang:en");
+  CHECK(oly::html::with_filter("colors or flags", "lang:en") == "colors or flags lang:en");
+}
+
+TEST_CASE("facets: links that add the filter, counts, 'about', escaped labels", "[html]") {
+  PageState st;
+  st.q = "bolt OR lewis";
+  st.sort = "-date";
+  st.page = 3;
+  auto res = make_result(21, 2, 40);
+  oly::FacetCounts country;
+  country.name = "country";
+  country.values = {{"JAM", "Jamaica", 1234}, {"USA", "United States", 7}};
+  country.distinct = 5;
+  oly::FacetCounts source;
+  source.name = "source";
+  source.estimated = true;
+  source.values = {{"<b>Evil</b> & \"co\"", "", 3}, {"Le Monde", "", 2}};
+  source.distinct = 2;
+  oly::FacetCounts empty;
+  empty.name = "games";
+  res.facets = {country, source, empty};
+  const std::string page = oly::html::search_page(st, &res, nullptr);
+  // Page 1 of the narrowed query, the other fields kept.
+  CHECK(page.find("<a href=\"/?q=%28bolt%20OR%20lewis%29%20country%3AJAM&amp;sort=-date\">"
+                  "Jamaica</a> <span class=\"count\">1,234</span>") != std::string::npos);
+  CHECK(page.find("<li class=\"more\">and 3 more</li>") != std::string::npos);
+  CHECK(page.find(">Le Monde</a> <span class=\"count\">about 2</span>") != std::string::npos);
+  CHECK(page.find("%20source%3A%22Le%20Monde%22&amp;sort=-date\"") != std::string::npos);
+  // A label is text: escaped; a value with a double quote has no link (it cannot be said).
+  CHECK(page.find("<span>&lt;b&gt;Evil&lt;/b&gt; &amp; &quot;co&quot;</span>") !=
+        std::string::npos);
+  CHECK(page.find("<b>Evil") == std::string::npos);
+  // A facet without values shows no heading.
+  CHECK(page.find("<h2>Games</h2>") == std::string::npos);
+  CHECK(count_of(page, "<section class=\"facet\">") == 2);
+  // No facets asked (or none returned): no aside at all.
+  const auto plain = make_result(1, 2, 2);
+  CHECK(oly::html::search_page(st, &plain, nullptr).find("class=\"facets\"") == std::string::npos);
+}
