@@ -7,18 +7,21 @@
 #include <chrono>
 #include <cstdint>
 
+#include "schema.h"
+
 namespace oly {
 
+// Every stored field of the schema table, in its order: adding a row adds it here.
 std::string to_record(const Article& a) {
   nlohmann::ordered_json j;
-  j["id"] = a.id;
-  j["title"] = a.title;
-  j["date"] = a.date;
-  j["source"] = a.source;
-  j["url"] = a.url;
-  j["lang"] = a.lang;
-  j["tags"] = a.tags;
-  j["body"] = a.body;
+  for (const schema::Field* f : schema::kArticleOrder) {
+    if (!f->has(schema::kStored)) continue;
+    const std::string key(f->key);
+    if (f->is_list())
+      j[key] = a.*f->member.list;
+    else
+      j[key] = a.*f->member.text;
+  }
   return j.dump();
 }
 
@@ -29,25 +32,35 @@ std::optional<Article> from_record(const std::string& data) {
   simdjson::dom::object obj;
   if (parser.parse(data).get(obj) != simdjson::SUCCESS) return std::nullopt;
   Article a;
-  auto get = [&](const char* key, std::string& out) {
-    std::string_view v;
-    if (obj[key].get(v) == simdjson::SUCCESS) out.assign(v);
-  };
-  get("id", a.id);
-  get("title", a.title);
-  get("date", a.date);
-  get("source", a.source);
-  get("url", a.url);
-  get("lang", a.lang);
-  get("body", a.body);
-  simdjson::dom::array tags;
-  if (obj["tags"].get(tags) == simdjson::SUCCESS) {
-    for (simdjson::dom::element t : tags) {
+  for (const schema::Field* f : schema::kArticleOrder) {
+    if (!f->has(schema::kStored)) continue;
+    // A value of the wrong type (or an element of a list) is left out, not an error:
+    // the record is ours, and what remains is still the article.
+    if (f->is_list()) {
+      simdjson::dom::array list;
+      if (obj[f->key].get(list) != simdjson::SUCCESS) continue;
+      for (simdjson::dom::element e : list) {
+        std::string_view v;
+        if (e.get(v) == simdjson::SUCCESS) (a.*f->member.list).emplace_back(v);
+      }
+    } else {
       std::string_view v;
-      if (t.get(v) == simdjson::SUCCESS) a.tags.emplace_back(v);
+      if (obj[f->key].get(v) == simdjson::SUCCESS) (a.*f->member.text).assign(v);
     }
   }
   return a;
+}
+
+std::size_t article_bytes(const Article& a) {
+  std::size_t n = sizeof(Article);
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.is_list()) {
+      n += (a.*f.member.text).size();
+      continue;
+    }
+    for (const std::string& v : a.*f.member.list) n += sizeof(std::string) + v.size();
+  }
+  return n;
 }
 
 namespace {
@@ -74,10 +87,18 @@ std::string hex16(uint64_t h) {
 
 std::string content_hash(const Article& a) {
   uint64_t h = kFnvOffset;
-  for (const std::string* s : {&a.id, &a.title, &a.date, &a.source, &a.url, &a.lang, &a.body}) {
-    fnv(h, *s);
+  for (const schema::Field* f : schema::kArticleOrder) {
+    if (!f->has(schema::kHashed)) continue;
+    if (!f->is_list()) {
+      fnv(h, a.*f->member.text);
+      continue;
+    }
+    // The count first: a list followed by more fields must not hash like a longer list
+    // ({"a"} then "b" against {"a", "b"} then "").
+    const auto& list = a.*f->member.list;
+    fnv(h, std::to_string(list.size()));
+    for (const std::string& v : list) fnv(h, v);
   }
-  for (const auto& t : a.tags) fnv(h, t);
   return hex16(h);
 }
 

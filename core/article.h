@@ -28,8 +28,12 @@ std::string to_record(const Article& a);
 // Parses a stored record; std::nullopt when it is not one of ours.
 std::optional<Article> from_record(const std::string& data);
 
-// Content hash of everything that is indexed, as 16 hex digits (FNV-1a 64). Together with
-// the analyzer identity it tells the indexer that a document is unchanged.
+// The bytes an article holds (the cache's measure of a result, core/search.cc).
+std::size_t article_bytes(const Article& a);
+
+// Content hash of every input field (schema::kHashed; not the derived ones, which follow
+// from these and the analyzer), as 16 hex digits (FNV-1a 64). Together with the analyzer
+// identity it tells the indexer that a document is unchanged.
 std::string content_hash(const Article& a);
 // Plain FNV-1a 64 of a byte string, as 16 hex digits.
 std::string hash_hex(std::string_view bytes);

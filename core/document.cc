@@ -64,6 +64,64 @@ void add_date_sort_keys(Xapian::Document& doc, const Article& a) {
   doc.add_value(schema::kSlotNewestFirst, newest + a.id);
 }
 
+// The date's value slot and its day, month and year terms ("YYYY-MM-DD" or empty).
+void add_date_terms(Xapian::Document& doc, const std::string& date) {
+  if (date.size() != 10) return;
+  const std::string ymd = date.substr(0, 4) + date.substr(5, 2) + date.substr(8, 2);
+  doc.add_value(schema::kSlotDate, ymd);
+  doc.add_boolean_term(with_prefix(schema::kPrefixDay, ymd));
+  doc.add_boolean_term(with_prefix(schema::kPrefixMonth, ymd.substr(0, 6)));
+  doc.add_boolean_term(with_prefix(schema::kPrefixYear, ymd.substr(0, 4)));
+}
+
+}  // namespace
+
+// One analysed field (kText, kTextFilter): positional words, stems, CJK units. Returns the
+// next word position; `cjk_pos` moves on likewise.
+Xapian::termpos DocumentBuilder::add_text(Xapian::Document& doc, const schema::Field& f,
+                                          const std::string& text, const Stemmer& stem,
+                                          Xapian::termpos pos, Xapian::termpos& cjk_pos) {
+  tokens_.clear();
+  const Xapian::termpos next = analyzer_.tokenize(text, pos, tokens_);
+  const bool is_title = f.has(schema::kTitleText);
+  const bool stemmed = f.kind == schema::FieldKind::kText;
+  for (const Token& t : tokens_) {
+    doc.add_posting(with_prefix(f.prefix, t.term), t.position);
+    // Title words also count as body-space words, with a higher wdf, so that an
+    // unfielded query matches titles and ranks them first.
+    if (is_title) doc.add_posting(t.term, t.position, schema::kTitleBoost);
+    if (!stemmed || !stem.enabled() || t.kind != TokenKind::kLetter) continue;
+    // Stems are terms of the document without positions (omega's layout): a query
+    // word matches every form through its stem, on any backend, remote included
+    // (the 1.4 remote backend has no synonym table). Title stems count in the body
+    // space too, like the title words.
+    const std::string s = stem(t);
+    if (s.empty()) continue;
+    std::string key(schema::kPrefixStem);
+    key += f.prefix;
+    key += s;
+    doc.add_term(key);
+    if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
+  }
+  cjk_pos = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
+  if (is_title) title_tokens_.swap(tokens_);
+  return next;
+}
+
+namespace {
+// The values a field holds: its one value (if not empty) or its list.
+template <typename Fn>
+void for_each_value(const Article& a, const schema::Field& f, Fn fn) {
+  if (f.is_list()) {
+    for (const std::string& v : a.*f.member.list) fn(v);
+  } else if (const std::string& v = a.*f.member.text; !v.empty()) {
+    fn(v);
+  }
+}
+// A field's values, for comparing (a text field: itself, empty or not).
+std::vector<std::string> field_values(const Article& a, const schema::Field& f) {
+  return f.is_list() ? a.*f.member.list : std::vector<std::string>{a.*f.member.text};
+}
 }  // namespace
 
 Xapian::Document DocumentBuilder::build(const Article& a, const std::string& hash) {
@@ -77,34 +135,9 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
     switch (f.kind) {
       case FieldKind::kText:
       case FieldKind::kTextFilter: {
-        const std::string& text = f.name == "title"  ? a.title
-                                  : f.name == "body" ? a.body
-                                                     : a.source;
-        tokens_.clear();
-        const Xapian::termpos next = analyzer_.tokenize(text, pos, tokens_);
-        const bool is_title = f.name == "title";
-        const bool stemmed = f.kind == FieldKind::kText;
-        for (const Token& t : tokens_) {
-          doc.add_posting(with_prefix(f.prefix, t.term), t.position);
-          // Title words also count as body-space words, with a higher wdf, so that an
-          // unfielded query matches titles and ranks them first.
-          if (is_title) doc.add_posting(t.term, t.position, schema::kTitleBoost);
-          if (!stemmed || !stem.enabled() || t.kind != TokenKind::kLetter) continue;
-          // Stems are terms of the document without positions (omega's layout): a query
-          // word matches every form through its stem, on any backend, remote included
-          // (the 1.4 remote backend has no synonym table). Title stems count in the body
-          // space too, like the title words.
-          const std::string s = stem(t);
-          if (s.empty()) continue;
-          std::string key(schema::kPrefixStem);
-          key += f.prefix;
-          key += s;
-          doc.add_term(key);
-          if (is_title) doc.add_term(with_prefix(schema::kPrefixStem, s), schema::kTitleBoost);
-        }
-        const Xapian::termpos cjk_next = add_cjk_units(doc, text, f.prefix, is_title, cjk_pos);
-        if (is_title) title_tokens_.swap(tokens_);
-        if (f.name == "body") {
+        const std::string& text = a.*f.member.text;
+        const Xapian::termpos next = add_text(doc, f, text, stem, pos, cjk_pos);
+        if (f.has(schema::kMainText)) {
           add_body_map(doc, text, tokens_);
           // The taggers read the tokens made here: the text is analysed once.
           derived.games = games_.tag(a, title_tokens_, tokens_);
@@ -113,79 +146,89 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
         // The gap keeps phrases from matching across the end of one field and the start
         // of the next.
         pos = next + schema::kFieldPositionGap;
-        cjk_pos = cjk_next + schema::kFieldPositionGap;
+        cjk_pos += schema::kFieldPositionGap;
         break;
       }
-      case FieldKind::kExact: {
-        if (f.prefix == schema::kPrefixTag) {
-          for (const std::string& tag : a.tags) {
-            std::string folded = analyzer_.fold(tag);
-            if (!folded.empty() && folded.size() <= kMaxTermBytes) {
-              doc.add_boolean_term(with_prefix(f.prefix, folded));
-            }
+      case FieldKind::kExact:
+        for_each_value(a, f, [&](const std::string& v) {
+          const std::string folded = analyzer_.fold(v);
+          if (!folded.empty() && folded.size() <= kMaxTermBytes) {
+            doc.add_boolean_term(with_prefix(f.prefix, folded));
           }
-        } else if (f.prefix == schema::kPrefixLang && !a.lang.empty()) {
-          doc.add_boolean_term(with_prefix(f.prefix, analyzer_.fold(a.lang)));
-        }
+        });
+        break;
+      case FieldKind::kRaw: {
+        const std::string& v = a.*f.member.text;
+        doc.add_boolean_term(with_prefix(f.prefix, v));
+        doc.add_value(schema::kSlotId, v);  // equal scores sort by id, whatever the docids
         break;
       }
-      case FieldKind::kRaw:
-        doc.add_boolean_term(with_prefix(f.prefix, a.id));
-        doc.add_value(schema::kSlotId, a.id);  // equal scores sort by id, whatever the docids
-        break;
       case FieldKind::kDate:
-        if (a.date.size() == 10) {
-          const std::string ymd = a.date.substr(0, 4) + a.date.substr(5, 2) + a.date.substr(8, 2);
-          doc.add_value(schema::kSlotDate, ymd);
-          doc.add_boolean_term(with_prefix(schema::kPrefixDay, ymd));
-          doc.add_boolean_term(with_prefix(schema::kPrefixMonth, ymd.substr(0, 6)));
-          doc.add_boolean_term(with_prefix(schema::kPrefixYear, ymd.substr(0, 4)));
-        }
+        add_date_terms(doc, a.*f.member.text);
         break;
-      case FieldKind::kLookup: {
-        const auto& values = f.prefix == schema::kPrefixGames ? derived.games : derived.countries;
-        for (const std::string& v : values) {
+      case FieldKind::kLookup:
+        // Derived from the text above (the taggers), never from the input article.
+        for_each_value(derived, f, [&](const std::string& v) {
           std::string term = with_prefix(f.prefix, v);
           for (std::size_t i = f.prefix.size(); i < term.size(); ++i) {
             if (term[i] >= 'A' && term[i] <= 'Z') term[i] = static_cast<char>(term[i] - 'A' + 'a');
           }
           doc.add_boolean_term(term);
-        }
+        });
         break;
-      }
+      case FieldKind::kUnindexed:
+        break;
     }
   }
   add_date_sort_keys(doc, a);
   doc.add_value(schema::kSlotContentHash, hash);
-  if (derived.games.empty() && derived.countries.empty()) {
+  // The derived fields stored and counted are the taggers', never the caller's: `a` is
+  // used as it is only when they agree (the common case: no copy of the body).
+  bool agree = true;
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.has(schema::kRead) && field_values(a, f) != field_values(derived, f)) agree = false;
+  }
+  if (agree) {
     add_facet_values(doc, a);
     doc.set_data(to_record(a));
   } else {
     Article full = a;
-    full.games = std::move(derived.games);
-    full.countries = std::move(derived.countries);
+    for (const schema::Field& f : schema::kFields) {
+      if (f.has(schema::kRead)) continue;
+      if (f.is_list())
+        full.*f.member.list = std::move(derived.*f.member.list);
+      else
+        full.*f.member.text = std::move(derived.*f.member.text);
+    }
     add_facet_values(doc, full);
     doc.set_data(to_record(full));
   }
   return doc;
 }
 
+// Each field with a facet slot: a single value as written, a list sorted, unique and
+// packed (schema::encode_list). Exact fields hold their values folded, as their terms do,
+// so that a facet value is what a filter on it matches.
 void DocumentBuilder::add_facet_values(Xapian::Document& doc, const Article& a) {
-  auto put_list = [&](Xapian::valueno slot, std::vector<std::string> values) {
+  for (const schema::Field& f : schema::kFields) {
+    if (f.facet_slot == schema::kNoSlot) continue;
+    const bool fold = f.kind == schema::FieldKind::kExact;
+    std::vector<std::string> values;
+    for_each_value(a, f, [&](const std::string& v) {
+      std::string value = fold ? analyzer_.fold(v) : v;
+      if (!value.empty() && (!fold || value.size() <= kMaxTermBytes)) {
+        values.push_back(std::move(value));
+      }
+    });
+    if (values.empty()) continue;
+    if (!f.is_list()) {
+      doc.add_value(f.facet_slot, values.front());
+      continue;
+    }
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
-    if (!values.empty()) doc.add_value(slot, schema::encode_list(values));
-  };
-  if (!a.source.empty()) doc.add_value(schema::kSlotSource, a.source);
-  if (!a.lang.empty()) doc.add_value(schema::kSlotLang, a.lang);
-  std::vector<std::string> tags;
-  for (const std::string& t : a.tags) {
-    std::string folded = analyzer_.fold(t);
-    if (!folded.empty() && folded.size() <= kMaxTermBytes) tags.push_back(std::move(folded));
+    doc.add_value(f.facet_slot, schema::encode_list(values));
   }
-  put_list(schema::kSlotTags, std::move(tags));
-  put_list(schema::kSlotGames, a.games);
-  put_list(schema::kSlotCountries, a.countries);
 }
 
 }  // namespace oly

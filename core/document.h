@@ -12,6 +12,7 @@
 #include "cjk.h"
 #include "countries.h"
 #include "games.h"
+#include "schema.h"
 
 namespace oly {
 
@@ -43,6 +44,9 @@ class DocumentBuilder {
   Xapian::termpos add_cjk_units(Xapian::Document& doc, std::string_view text,
                                 std::string_view prefix, bool is_title, Xapian::termpos pos);
 
+  Xapian::termpos add_text(Xapian::Document& doc, const schema::Field& f, const std::string& text,
+                           const Stemmer& stem, Xapian::termpos pos, Xapian::termpos& cjk_pos);
+
   Analyzer& analyzer_;
   StemmerCache& stemmers_;
   // Adds the facet value slots of every field that has one (schema::Field::facet_slot).
@@ -52,7 +56,7 @@ class DocumentBuilder {
   CountryTagger countries_;
   std::vector<Token> tokens_;        // reused between documents
   std::vector<Token> title_tokens_;  // the title's, kept for the taggers
-  std::vector<cjk::Unit> units_;  // reused between fields and documents
+  std::vector<cjk::Unit> units_;     // reused between fields and documents
 };
 
 }  // namespace oly

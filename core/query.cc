@@ -163,7 +163,8 @@ class Lexer {
   static std::string unknown_field(const std::string& name) {
     std::string known;
     for (const schema::Field& f : schema::kFields) {
-      if (f.name != "body") known += (known.empty() ? "" : ", ") + std::string(f.name) + ":";
+      if (f.name != "body" && f.kind != schema::FieldKind::kUnindexed)
+        known += (known.empty() ? "" : ", ") + std::string(f.name) + ":";
     }
     if (name == "body") {
       return "'body:' is not a field: plain words search the title and the body (fields: " + known +
@@ -586,6 +587,8 @@ class Parser {
       case schema::FieldKind::kLookup:
         count_words(t, 1);
         return lookup_node(t, *f);
+      case schema::FieldKind::kUnindexed:  // not reached: find_field() skips it
+        break;
       case schema::FieldKind::kDate:
         count_words(t, 1);
         try {

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "language.h"
+#include "schema.h"
 #include "utf8.h"
 
 namespace oly {
@@ -105,14 +106,44 @@ std::vector<std::string> split_tags(std::string_view s) {
   return tags;
 }
 
-void set_date(Article& a, std::string_view value, const std::string& path, std::size_t line,
+void set_date(std::string& date, std::string_view value, const std::string& path, std::size_t line,
               Diagnostics& diag) {
   if (trim(value).empty()) return;
   if (auto d = normalize_date(value)) {
-    a.date = *d;
+    date = *d;
   } else {
     diag.warning(path, line,
                  "invalid date '" + std::string(trim(value)) + "'; article kept without a date");
+  }
+}
+
+// The input field (schema::kRead) named `key` or its alias; nullptr when none. Header keys
+// exclude the fields that are no header line (the body follows the header block).
+const schema::Field* input_field(std::string_view key, bool header) {
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.has(schema::kRead) || (header && f.has(schema::kNoHeader))) continue;
+    if (key == f.key || (!f.key_alias.empty() && key == f.key_alias)) return &f;
+  }
+  return nullptr;
+}
+
+// A text header line's value into its field, by the field's input rule.
+void set_header_value(Article& a, const schema::Field& f, std::string_view value,
+                      const std::string& path, std::size_t line, Diagnostics& diag) {
+  switch (f.input) {
+    case schema::InputRule::kText:
+    case schema::InputRule::kIdentifier:
+      a.*f.member.text = std::string(value);
+      break;
+    case schema::InputRule::kDate:
+      set_date(a.*f.member.text, value, path, line, diag);
+      break;
+    case schema::InputRule::kLanguage:
+      a.*f.member.text = article_language(value, path, line, diag);
+      break;
+    case schema::InputRule::kList:
+      a.*f.member.list = split_tags(value);
+      break;
   }
 }
 
@@ -243,13 +274,11 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
     const std::size_t line_of_date =
         1 +
         static_cast<std::size_t>(std::count(s.begin(), s.begin() + (rest.data() - s.data()), '\n'));
-    set_date(out, rest.substr(0, end), path, line_of_date, diag);
+    set_date(out.date, rest.substr(0, end), path, line_of_date, diag);
     out.body = std::string(trim(rest.substr(end)));
   } else {
     // Header block: "Key: value" lines up to the first blank line. A file whose first
-    // line is not a known key is plain text (all body).
-    static const char* kKeys[] = {"title", "date", "source",   "url", "tags",
-                                  "tag",   "lang", "language", "id"};
+    // line is not a known key (an input field's, schema::kFields) is plain text (all body).
     auto header_key = [&](std::string_view line, std::string& key, std::string_view& value) {
       const auto colon = line.find(':');
       if (colon == std::string_view::npos || colon == 0 || colon > 20) return false;
@@ -261,8 +290,7 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
     std::string_view value;
     const std::size_t first_nl = s.find('\n');
     std::string_view first_line = s.substr(0, first_nl);
-    bool is_header = header_key(first_line, key, value) &&
-                     std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+    bool is_header = header_key(first_line, key, value) && input_field(key, true) != nullptr;
     if (!is_header) {
       out.body = std::string(trim(s));
     } else {
@@ -278,20 +306,8 @@ bool parse_text_article(std::string_view contents, const std::string& path, Arti
           diag.warning(path, line_no, "header line without 'Key:'; ignored");
           continue;
         }
-        if (key == "title")
-          out.title = std::string(value);
-        else if (key == "date")
-          set_date(out, value, path, line_no, diag);
-        else if (key == "source")
-          out.source = std::string(value);
-        else if (key == "url")
-          out.url = std::string(value);
-        else if (key == "tags" || key == "tag")
-          out.tags = split_tags(value);
-        else if (key == "lang" || key == "language")
-          out.lang = article_language(value, path, line_no, diag);
-        else if (key == "id")
-          out.id = std::string(value);
+        if (const schema::Field* f = input_field(key, true))
+          set_header_value(out, *f, value, path, line_no, diag);
         else
           diag.warning(path, line_no, "unknown header key '" + key + "'; ignored");
       }
@@ -329,7 +345,8 @@ const char* type_name(simdjson::dom::element_type t) {
 }
 
 // Reads an optional string field (null counts as absent); sets `error` on a wrong type.
-bool string_field(simdjson::dom::element v, std::string_view key, std::string& out,
+// An identifier may also be an integer.
+bool string_field(simdjson::dom::element v, std::string_view key, bool identifier, std::string& out,
                   std::string& error) {
   const auto type = v.type();
   if (type == simdjson::dom::element_type::NULL_VALUE) return true;
@@ -337,13 +354,61 @@ bool string_field(simdjson::dom::element v, std::string_view key, std::string& o
     out = std::string(v.get_string().value_unsafe());
     return true;
   }
-  if (key == "id" &&
+  if (identifier &&
       (type == simdjson::dom::element_type::INT64 || type == simdjson::dom::element_type::UINT64)) {
     out = simdjson::minify(v);
     return true;
   }
   error = "field '" + std::string(key) + "' must be a string, not " + type_name(type);
   return false;
+}
+
+// A list field: an array of strings or a comma-separated string (null counts as absent).
+bool list_field(simdjson::dom::element v, std::string_view key, std::vector<std::string>& out,
+                std::string& error) {
+  simdjson::dom::array arr;
+  std::string_view str;
+  if (v.get_array().get(arr) == simdjson::SUCCESS) {
+    for (simdjson::dom::element t : arr) {
+      std::string_view tv;
+      if (t.get_string().get(tv) != simdjson::SUCCESS) {
+        error = "field '" + std::string(key) + "' must be an array of strings";
+        return false;
+      }
+      if (!trim(tv).empty()) out.emplace_back(trim(tv));
+    }
+  } else if (v.get_string().get(str) == simdjson::SUCCESS) {
+    out = split_tags(str);
+  } else if (!v.is_null()) {
+    error =
+        "field '" + std::string(key) + "' must be an array of strings, not " + type_name(v.type());
+    return false;
+  }
+  return true;
+}
+
+// A single-valued field, by its input rule.
+bool text_field(simdjson::dom::element v, std::string_view key, const schema::Field& f, Article& a,
+                const std::string& path, std::size_t line_no, Diagnostics& diag,
+                std::string& error) {
+  std::string& out = a.*f.member.text;
+  switch (f.input) {
+    case schema::InputRule::kText:
+    case schema::InputRule::kIdentifier:
+    case schema::InputRule::kList:  // not reached: lists are read by list_field
+      return string_field(v, key, f.input == schema::InputRule::kIdentifier, out, error);
+    case schema::InputRule::kLanguage:
+      if (!string_field(v, key, false, out, error)) return false;
+      out = article_language(out, path, line_no, diag);
+      return true;
+    case schema::InputRule::kDate: {
+      std::string date;
+      if (!string_field(v, key, false, date, error)) return false;
+      set_date(out, date, path, line_no, diag);
+      return true;
+    }
+  }
+  return true;
 }
 
 // Fills `a` from one parsed record; returns an error message or "".
@@ -355,50 +420,17 @@ std::string article_from_json(simdjson::dom::element root, Article& a, const std
   }
   std::string error;
   for (auto [key, v] : obj) {
-    bool ok = true;
-    if (key == "id")
-      ok = string_field(v, key, a.id, error);
-    else if (key == "title")
-      ok = string_field(v, key, a.title, error);
-    else if (key == "source")
-      ok = string_field(v, key, a.source, error);
-    else if (key == "url")
-      ok = string_field(v, key, a.url, error);
-    else if (key == "body")
-      ok = string_field(v, key, a.body, error);
-    else if (key == "lang" || key == "language") {
-      ok = string_field(v, key, a.lang, error);
-      if (ok) a.lang = article_language(a.lang, path, line_no, diag);
-    } else if (key == "date") {
-      std::string date;
-      ok = string_field(v, key, date, error);
-      if (ok) set_date(a, date, path, line_no, diag);
-    } else if (key == "tags") {
-      simdjson::dom::array arr;
-      std::string_view str;
-      if (v.get_array().get(arr) == simdjson::SUCCESS) {
-        for (simdjson::dom::element t : arr) {
-          std::string_view tv;
-          if (t.get_string().get(tv) != simdjson::SUCCESS) {
-            error = "field 'tags' must be an array of strings";
-            ok = false;
-            break;
-          }
-          if (!trim(tv).empty()) a.tags.emplace_back(trim(tv));
-        }
-      } else if (v.get_string().get(str) == simdjson::SUCCESS) {
-        a.tags = split_tags(str);
-      } else if (!v.is_null()) {
-        error = std::string("field 'tags' must be an array of strings, not ") + type_name(v.type());
-        ok = false;
-      }
-    }
-    // Unknown fields (e.g. `category`) are ignored.
+    // Unknown fields (e.g. `category`) and derived ones (`countries`: the indexer
+    // computes them, core/countries.h) are ignored.
+    const schema::Field* f = input_field(key, false);
+    if (f == nullptr) continue;
+    const bool ok = f->input == schema::InputRule::kList
+                        ? list_field(v, key, a.*f->member.list, error)
+                        : text_field(v, key, *f, a, path, line_no, diag, error);
     if (!ok) break;
   }
   return error;
 }
-
 }  // namespace
 
 namespace {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "article.h"
+
 namespace oly::schema {
 
 // Bump when the meaning of any term, value or record changes; an index with another
@@ -103,6 +105,7 @@ enum class FieldKind {
   // Derived list (Games, countries): a boolean term per value; a query value is resolved
   // through the field's vocabulary (`resolve`) to one or more values, OR-ed.
   kLookup,
+  kUnindexed,  // not indexed and no query field (url): only read, stored, hashed and printed
 };
 
 // A query value of a kLookup field resolved to the values it means (`games:winter` → every
@@ -111,6 +114,42 @@ enum class FieldKind {
 using Resolver = bool (*)(std::string_view value, std::vector<std::string>& values,
                           std::string& error);
 
+// How an input value becomes the field's value (core/reader.cc). Text header lines and
+// JSON strings go through the same rule, so both formats agree.
+enum class InputRule {
+  kText,        // as written (JSON: a string)
+  kIdentifier,  // as written (JSON: a string, or an integer read as its digits)
+  kDate,        // normalize_date(); a bad date is a warning, the article kept undated
+  kLanguage,    // article_language(): a BCP 47 tag, code or name to the stemmer's code
+  kList,        // JSON: an array of strings or a comma-separated string; header: comma-separated
+};
+
+// What a field is to an article (bits of Field::use).
+enum Use : unsigned {
+  kRead = 1u << 0,     // read from input, as JSON key and text header key (`key`, `key_alias`)
+  kHashed = 1u << 1,   // in content_hash: the input's identity (derived fields never are)
+  kStored = 1u << 2,   // in the document record (to_record/from_record)
+  kPrinted = 1u << 3,  // in article_json (the server's /articles/ID) and in each hit's JSON
+  // Not a text header key (the body follows the header block; it is no `Body:` line).
+  kNoHeader = 1u << 4,
+  kHitless = 1u << 5,  // printed for an article but not in a hit (the body: hits have snippets)
+  kHitHead = 1u << 6,  // in a hit before its score (the id: the hit's identity)
+  // In a hit after its snippet and matches: JSON version 1 is only extended, so keys added
+  // after its first form come after every key it had.
+  kHitTail = 1u << 7,
+  // The title: its words also count in the body space (kTitleBoost), its tokens are kept
+  // for the taggers (core/document.cc).
+  kTitleText = 1u << 8,
+  // The body: its checkpoints are stored (kSlotBodyMap) and the taggers run right after it.
+  kMainText = 1u << 9,
+};
+
+// The Article member a field lives in: exactly one of the two is set.
+struct Member {
+  std::string Article::*text = nullptr;
+  std::vector<std::string> Article::*list = nullptr;
+};
+
 struct Field {
   std::string_view name;    // the name used in queries, e.g. `title:`
   std::string_view alias;   // a second accepted name in queries ("" when none)
@@ -118,26 +157,86 @@ struct Field {
   FieldKind kind;
   Xapian::valueno facet_slot = kNoSlot;  // facet value slot, kNoSlot when none
   Resolver resolve = nullptr;            // kLookup only
+  // The article's side (core/article.cc, core/reader.cc, front/json_printer.cc,
+  // core/document.cc): where the value lives, its record / JSON key (also the input key
+  // and the text header key, case-insensitive there), a second accepted input key, how
+  // input is read, what it is used for (Use bits), and its place in the record and in
+  // printed JSON (`order`: the keys of JSON version 1 first, newer ones after them).
+  Member member = {};
+  std::string_view key = {};
+  std::string_view key_alias = {};
+  InputRule input = InputRule::kText;
+  unsigned use = 0;
+  int order = 0;
+
+  constexpr bool has(Use u) const { return (use & u) != 0; }
+  constexpr bool is_list() const { return member.list != nullptr; }
 };
 
 bool resolve_games_value(std::string_view value, std::vector<std::string>& values,
-                         std::string& error);    // core/games.cc
+                         std::string& error);  // core/games.cc
 bool resolve_country_value(std::string_view value, std::vector<std::string>& values,
                            std::string& error);  // core/countries.cc
 
-// Order matters: positional fields get consecutive position ranges in this order.
-inline constexpr std::array<Field, 9> kFields{{
-    {"title", "", kPrefixTitle, FieldKind::kText},
-    {"body", "", "", FieldKind::kText},
-    {"source", "", kPrefixSource, FieldKind::kTextFilter, kSlotSource},
-    {"tag", "tags", kPrefixTag, FieldKind::kExact, kSlotTags},
-    {"lang", "language", kPrefixLang, FieldKind::kExact, kSlotLang},
-    {"id", "", kPrefixId, FieldKind::kRaw},
-    {"date", "", kPrefixDay, FieldKind::kDate},
-    {"games", "", kPrefixGames, FieldKind::kLookup, kSlotGames, resolve_games_value},
-    {"country", "countries", kPrefixCountry, FieldKind::kLookup, kSlotCountries,
-     resolve_country_value},
+inline constexpr unsigned kInputField = kRead | kHashed | kStored | kPrinted;
+inline constexpr unsigned kDerivedField = kStored | kPrinted;
+
+// Order matters: positional fields get consecutive position ranges in this order. A new
+// article field is one row here (and its Article member).
+// clang-format off
+inline constexpr std::array<Field, 10> kFields{{
+  // query name, alias, prefix, kind, facet slot, resolver,
+  //   member, key, key alias, input rule, use, order
+  {"title", "", kPrefixTitle, FieldKind::kText, kNoSlot, nullptr,
+     {&Article::title}, "title", "", InputRule::kText, kInputField | kTitleText, 1},
+  {"body", "", "", FieldKind::kText, kNoSlot, nullptr,
+     {&Article::body}, "body", "", InputRule::kText,
+     kInputField | kNoHeader | kHitless | kMainText, 7},
+  {"source", "", kPrefixSource, FieldKind::kTextFilter, kSlotSource, nullptr,
+     {&Article::source}, "source", "", InputRule::kText, kInputField, 3},
+  {"tag", "tags", kPrefixTag, FieldKind::kExact, kSlotTags, nullptr,
+     {nullptr, &Article::tags}, "tags", "tag", InputRule::kList, kInputField, 6},
+  {"lang", "language", kPrefixLang, FieldKind::kExact, kSlotLang, nullptr,
+     {&Article::lang}, "lang", "language", InputRule::kLanguage, kInputField, 5},
+  {"id", "", kPrefixId, FieldKind::kRaw, kNoSlot, nullptr,
+     {&Article::id}, "id", "", InputRule::kIdentifier, kInputField | kHitHead, 0},
+  {"date", "", kPrefixDay, FieldKind::kDate, kNoSlot, nullptr,
+     {&Article::date}, "date", "", InputRule::kDate, kInputField, 2},
+  {"games", "", kPrefixGames, FieldKind::kLookup, kSlotGames, resolve_games_value,
+     {nullptr, &Article::games}, "games", "", InputRule::kList, kDerivedField | kHitTail, 8},
+  {"country", "countries", kPrefixCountry, FieldKind::kLookup, kSlotCountries,
+     resolve_country_value,
+     {nullptr, &Article::countries}, "countries", "", InputRule::kList,
+     kDerivedField | kHitTail, 9},
+  {"url", "", "", FieldKind::kUnindexed, kNoSlot, nullptr,
+     {&Article::url}, "url", "", InputRule::kText, kInputField, 4},
 }};
+// clang-format on
+
+// The article fields in record / output order (Field::order).
+inline constexpr std::array<const Field*, kFields.size()> kArticleOrder = [] {
+  std::array<const Field*, kFields.size()> out{};
+  for (const Field& f : kFields) out[static_cast<std::size_t>(f.order)] = &f;
+  return out;
+}();
+
+// The table's promises, checked where it is compiled rather than by a test run.
+constexpr bool fields_consistent() {
+  std::array<int, kFields.size()> seen{};
+  for (const Field& f : kFields) {
+    if (f.order < 0 || static_cast<std::size_t>(f.order) >= kFields.size()) return false;
+    if (seen[static_cast<std::size_t>(f.order)]++) return false;
+    if ((f.member.text == nullptr) == (f.member.list == nullptr)) return false;  // exactly one
+    if (f.key.empty()) return false;
+    if ((f.input == InputRule::kList) != f.is_list()) return false;
+    if (f.has(kHashed) && !f.has(kRead)) return false;  // derived fields are never hashed
+    if ((f.kind == FieldKind::kLookup) != (f.resolve != nullptr)) return false;
+    if (f.has(kTitleText) && f.kind != FieldKind::kText) return false;
+    if (f.has(kMainText) && f.kind != FieldKind::kText) return false;
+  }
+  return true;
+}
+static_assert(fields_consistent(), "schema::kFields: see fields_consistent()");
 
 // How a facet's values come out of its slot.
 enum class FacetFrom {
@@ -162,6 +261,19 @@ inline constexpr std::array<Facet, 7> kFacets{{
     {"games", kSlotGames, FacetFrom::kList},
     {"country", kSlotCountries, FacetFrom::kList},
 }};
+
+// A facet counted from a field's slot splits lists exactly when the field is a list.
+constexpr bool facets_match_fields() {
+  for (const Facet& facet : kFacets) {
+    for (const Field& f : kFields) {
+      if (f.facet_slot == facet.slot && (facet.from == FacetFrom::kList) != f.is_list()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+static_assert(facets_match_fields(), "schema::kFacets: a list slot is read as a list");
 
 constexpr const Facet* find_facet(std::string_view name) {
   for (const Facet& f : kFacets) {
@@ -206,9 +318,11 @@ inline bool decode_list(std::string_view in, std::vector<std::string>& out) {
   return true;
 }
 
-// Looks a field up by its query name or alias; nullptr when unknown.
+// Looks a query field up by its query name or alias; nullptr when unknown (a kUnindexed
+// field such as the url is no query field).
 constexpr const Field* find_field(std::string_view name) {
   for (const Field& f : kFields) {
+    if (f.kind == FieldKind::kUnindexed) continue;
     if (f.name == name || (!f.alias.empty() && f.alias == name)) return &f;
   }
   return nullptr;

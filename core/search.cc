@@ -62,12 +62,9 @@ std::string request_key(const SearchRequest& r) {
 std::size_t result_bytes(const SearchResult& r) {
   std::size_t n = sizeof(SearchResult) + r.query.size() + r.understood.size() + r.xapian.size();
   for (const Hit& h : r.hits) {
-    const Article& a = h.article;
-    n += sizeof(Hit) + a.id.size() + a.title.size() + a.body.size() + a.source.size() +
-         a.url.size() + h.snippet.text.size() +
+    n += sizeof(Hit) - sizeof(Article) + article_bytes(h.article) + h.snippet.text.size() +
          sizeof(ByteRange) *
              (h.matches.size() + h.title_highlights.size() + h.snippet.highlights.size());
-    for (const std::string& t : a.tags) n += t.size() + sizeof(std::string);
   }
   for (const FacetCounts& f : r.facets) {
     for (const FacetValue& v : f.values) n += sizeof v + v.value.size() + v.label.size();

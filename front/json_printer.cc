@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "output.h"
+#include "schema.h"
 
 namespace oly {
 namespace {
@@ -20,6 +21,22 @@ Json date_json(const std::string& date) {
   return date.empty() ? Json() : Json(date);
 }
 
+// The printed fields of `a` (schema::kPrinted) in their order, those for which `pick`
+// holds. Lists print as arrays, the date as date_json.
+template <typename Pick>
+void add_fields(Json& j, const Article& a, Pick pick) {
+  for (const schema::Field* f : schema::kArticleOrder) {
+    if (!f->has(schema::kPrinted) || !pick(*f)) continue;
+    const std::string key(f->key);
+    if (f->is_list())
+      j[key] = a.*f->member.list;
+    else if (f->kind == schema::FieldKind::kDate)
+      j[key] = date_json(a.*f->member.text);
+    else
+      j[key] = a.*f->member.text;
+  }
+}
+
 Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   const Article& a = h.article;
   Json j;
@@ -27,14 +44,11 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   j["type"] = "hit";
   if (ctx.line) j["line"] = *ctx.line;
   j["rank"] = h.rank;
-  j["id"] = a.id;
+  add_fields(j, a, [](const schema::Field& f) { return f.has(schema::kHitHead); });
   j["score"] = h.score;
-  j["title"] = a.title;
-  j["date"] = date_json(a.date);
-  j["source"] = a.source;
-  j["url"] = a.url;
-  j["lang"] = a.lang;
-  j["tags"] = a.tags;
+  add_fields(j, a, [](const schema::Field& f) {
+    return !f.has(schema::kHitless) && !f.has(schema::kHitHead) && !f.has(schema::kHitTail);
+  });
   if (snippets) {
     j["snippet"] = {{"text", h.snippet.text}, {"highlights", ranges_json(h.snippet.highlights)}};
   } else {
@@ -43,6 +57,9 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   j["title_highlights"] = ranges_json(h.title_highlights);
   j["matches"] = ranges_json(h.matches);
   j["matches_truncated"] = h.matches_truncated;
+  add_fields(j, a, [](const schema::Field& f) {
+    return f.has(schema::kHitTail) && !f.has(schema::kHitless);
+  });
   return j;
 }
 
@@ -90,14 +107,7 @@ Json summary_json(const SearchResult& r, const PrintContext& ctx) {
 
 Json article_json(const Article& a) {
   Json j;
-  j["id"] = a.id;
-  j["title"] = a.title;
-  j["date"] = date_json(a.date);
-  j["source"] = a.source;
-  j["url"] = a.url;
-  j["lang"] = a.lang;
-  j["tags"] = a.tags;
-  j["body"] = a.body;
+  add_fields(j, a, [](const schema::Field&) { return true; });
   return j;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "article.h"
+#include "schema.h"
 #include "utf8.h"
 
 namespace fuzz {
@@ -69,15 +70,21 @@ inline std::string show(std::string_view s, std::size_t max = 200) {
 }
 
 // Invariants of an article that a reader hands on (core/reader.h, core/utf8.h): every
-// field valid UTF-8, a title or a body, the date empty or normalised to YYYY-MM-DD.
+// field of the schema table valid UTF-8, no derived field read from input, a title or a
+// body, the date empty or normalised to YYYY-MM-DD.
 inline void check_article(const oly::Article& a) {
-  const std::pair<const char*, const std::string*> fields[] = {
-      {"id", &a.id},   {"title", &a.title}, {"date", &a.date}, {"source", &a.source},
-      {"url", &a.url}, {"body", &a.body},   {"lang", &a.lang}};
-  for (const auto& [name, value] : fields) {
-    FUZZ_CHECK(valid_utf8(*value), std::string("field ") + name + " = " + show(*value));
+  for (const oly::schema::Field& f : oly::schema::kFields) {
+    const std::string name(f.key);
+    if (f.is_list()) {
+      const auto& list = a.*f.member.list;
+      for (const std::string& v : list) FUZZ_CHECK(valid_utf8(v), name + " element " + show(v));
+      FUZZ_CHECK(f.has(oly::schema::kRead) || list.empty(), "derived field " + name + " read");
+    } else {
+      const std::string& v = a.*f.member.text;
+      FUZZ_CHECK(valid_utf8(v), "field " + name + " = " + show(v));
+      FUZZ_CHECK(f.has(oly::schema::kRead) || v.empty(), "derived field " + name + " read");
+    }
   }
-  for (const std::string& t : a.tags) FUZZ_CHECK(valid_utf8(t), "tag " + show(t));
   FUZZ_CHECK(!a.title.empty() || !a.body.empty(), "article with neither title nor body");
   if (!a.date.empty()) {
     bool ok = a.date.size() == 10 && a.date[4] == '-' && a.date[7] == '-';
@@ -86,9 +93,14 @@ inline void check_article(const oly::Article& a) {
   }
 }
 
+// Every field of the schema table equal.
 inline bool same_article(const oly::Article& a, const oly::Article& b) {
-  return a.id == b.id && a.title == b.title && a.date == b.date && a.source == b.source &&
-         a.url == b.url && a.body == b.body && a.lang == b.lang && a.tags == b.tags;
+  for (const oly::schema::Field& f : oly::schema::kFields) {
+    if (f.is_list() ? a.*f.member.list != b.*f.member.list : a.*f.member.text != b.*f.member.text) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace fuzz

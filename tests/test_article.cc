@@ -12,8 +12,10 @@
 #include "analyzer.h"
 #include "article.h"
 #include "diagnostics.h"
+#include "json_printer.h"
 #include "language.h"
 #include "reader.h"
+#include "schema_samples.h"
 
 namespace {
 
@@ -124,9 +126,9 @@ TEST_CASE("a record is compact JSON with the fields in a fixed order", "[article
   a.id = "x";
   a.title = "T";
   a.tags = {"a"};
-  CHECK(
-      oly::to_record(a) ==
-      R"({"id":"x","title":"T","date":"","source":"","url":"","lang":"","tags":["a"],"body":""})");
+  CHECK(oly::to_record(a) ==
+        R"({"id":"x","title":"T","date":"","source":"","url":"","lang":"","tags":["a"],"body":"",)"
+        R"("games":[],"countries":[]})");
 }
 
 TEST_CASE("from_record rejects what is not one of our records", "[article][record]") {
@@ -362,4 +364,99 @@ TEST_CASE("-l/--language values are normalised or left for the stemmer check",
     CHECK(tag == bad);
     CHECK_FALSE(oly::Stemmer::known(tag));
   }
+}
+
+// ---------------------------------------------------------------- the schema table
+// Over schema::kFields: a new row is covered with no edit here.
+
+TEST_CASE("every stored field of the schema table round-trips through the record",
+          "[article][record][schema]") {
+  namespace schema = oly::schema;
+  using oly::test::field_values;
+  using oly::test::sample_values;
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.has(schema::kStored)) continue;
+    INFO("field " << f.key);
+    oly::Article a;
+    oly::test::set_field(a, f, sample_values(f, 1));
+    const std::string record = oly::to_record(a);
+    CHECK(nlohmann::json::parse(record).contains(std::string(f.key)));
+    const auto back = oly::from_record(record);
+    REQUIRE(back.has_value());
+    CHECK(field_values(*back, f) == sample_values(f, 1));
+  }
+  const oly::Article full = oly::test::full_sample();
+  const auto back = oly::from_record(oly::to_record(full));
+  REQUIRE(back.has_value());
+  for (const schema::Field& f : schema::kFields) {
+    INFO("field " << f.key << " in a full article");
+    CHECK(field_values(*back, f) == field_values(full, f));
+  }
+}
+
+TEST_CASE("content_hash changes with every input field and with no derived one",
+          "[article][hash][schema]") {
+  namespace schema = oly::schema;
+  const oly::Article base = oly::test::full_sample(0);
+  const std::string h = oly::content_hash(base);
+  CHECK(oly::content_hash(oly::test::full_sample(0)) == h);  // equal articles, equal hashes
+  for (const schema::Field& f : schema::kFields) {
+    INFO("field " << f.key);
+    oly::Article changed = base;
+    oly::test::set_field(changed, f, oly::test::sample_values(f, 1));
+    CHECK((oly::content_hash(changed) != h) == f.has(schema::kHashed));
+    oly::Article emptied = base;
+    oly::test::set_field(emptied, f, {});
+    CHECK((oly::content_hash(emptied) != h) == f.has(schema::kHashed));
+    // Derived fields follow from the input: only input fields identify it.
+    CHECK(f.has(schema::kHashed) == f.has(schema::kRead));
+  }
+}
+
+TEST_CASE("moving an element between a hashed list and the next field changes the hash",
+          "[article][hash][schema]") {
+  namespace schema = oly::schema;
+  // A list, then the next hashed text field: {"a","b"} + "" must not hash like {"a"} + "b".
+  for (std::size_t i = 0; i + 1 < schema::kArticleOrder.size(); ++i) {
+    const schema::Field& list = *schema::kArticleOrder[i];
+    if (!list.is_list() || !list.has(schema::kHashed)) continue;
+    for (std::size_t j = i + 1; j < schema::kArticleOrder.size(); ++j) {
+      const schema::Field& next = *schema::kArticleOrder[j];
+      if (!next.has(schema::kHashed)) continue;
+      INFO("list " << list.key << ", then " << next.key);
+      oly::Article x, y;
+      oly::test::set_field(x, list, {"a", "b"});
+      oly::test::set_field(y, list, {"a"});
+      oly::test::set_field(y, next, {"b"});
+      CHECK(oly::content_hash(x) != oly::content_hash(y));
+      break;
+    }
+  }
+}
+
+TEST_CASE("article_json prints every printed field, the version-1 keys first",
+          "[article][json][schema]") {
+  namespace schema = oly::schema;
+  const oly::Article a = oly::test::full_sample();
+  const auto j = oly::article_json(a);
+  std::vector<std::string> keys;
+  for (const auto& item : j.items()) keys.push_back(item.key());
+  std::vector<std::string> printed;
+  for (const schema::Field* f : schema::kArticleOrder) {
+    if (!f->has(schema::kPrinted)) continue;
+    INFO("field " << f->key);
+    printed.emplace_back(f->key);
+    REQUIRE(j.contains(std::string(f->key)));
+    const auto& v = j[std::string(f->key)];
+    if (f->is_list())
+      CHECK(v.get<std::vector<std::string>>() == a.*f->member.list);
+    else
+      CHECK(v.get<std::string>() == a.*f->member.text);
+  }
+  CHECK(keys == printed);
+  // JSON version 1 is only extended: its keys keep their order, new ones come after.
+  const std::vector<std::string> v1{"id", "title", "date", "source", "url", "lang", "tags", "body"};
+  REQUIRE(keys.size() >= v1.size());
+  CHECK(std::vector<std::string>(keys.begin(), keys.begin() + v1.size()) == v1);
+  CHECK(oly::article_json(oly::Article{})["date"].is_null());  // undated: null, not ""
 }

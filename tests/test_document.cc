@@ -1,6 +1,7 @@
 // oly::DocumentBuilder: the terms, positions, values and data of an indexed article.
 #include <xapian.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
 #include <string>
@@ -11,6 +12,7 @@
 #include "document.h"
 #include "identity.h"
 #include "schema.h"
+#include "schema_samples.h"
 #include "search.h"
 #include "test_util.h"
 
@@ -379,10 +381,78 @@ TEST_CASE("a schema-3 index (stems in the synonym table) is refused with a rebui
     db.add_synonym("Zmedal", "medals");
     db.commit();
     CHECK(oly::identity_mismatch(db).value_or("") ==
-          "the index has schema version 3, this build reads " + std::to_string(oly::schema::kSchemaVersion));
+          "the index has schema version 3, this build reads " +
+              std::to_string(oly::schema::kSchemaVersion));
   }
   oly::SearchOptions o;
   o.index_dir = path;
   CHECK_THROWS_WITH(oly::Searcher(o), Catch::Contains("schema version 3") &&
                                           Catch::Contains("indexer --recreate -d " + path));
+}
+
+// ---------------------------------------------------------------- the schema table
+
+TEST_CASE("every input field with a facet slot fills it from the article",
+          "[document][facets][schema]") {
+  for (const schema::Field& f : schema::kFields) {
+    if (f.facet_slot == schema::kNoSlot || !f.has(schema::kRead)) continue;
+    INFO("field " << f.key);
+    Built b;
+    oly::Article a = sample();
+    const auto values = oly::test::sample_values(f, 1);
+    oly::test::set_field(a, f, values);
+    // Exact fields are counted as their terms hold them: folded.
+    std::vector<std::string> expected;
+    for (const std::string& v : values) {
+      expected.push_back(f.kind == schema::FieldKind::kExact ? b.analyzer.fold(v) : v);
+    }
+    const std::string slot = b.build(a).get_value(f.facet_slot);
+    if (f.is_list()) {
+      std::sort(expected.begin(), expected.end());
+      CHECK(slot == schema::encode_list(expected));
+    } else {
+      CHECK(slot == expected.front());
+    }
+    oly::test::set_field(a, f, {});
+    CHECK(b.build(a).get_value(f.facet_slot).empty());  // an empty field has no facet value
+  }
+}
+
+TEST_CASE("a field that is not indexed (the url) adds no term and no query field",
+          "[document][schema]") {
+  for (const schema::Field& f : schema::kFields) {
+    if (f.kind != schema::FieldKind::kUnindexed) continue;
+    INFO("field " << f.key);
+    Built b;
+    oly::Article a = sample();
+    const auto with = terms_of(b.build(a));
+    oly::test::set_field(a, f, oly::test::sample_values(f, 1));
+    const auto changed = terms_of(b.build(a));
+    CHECK(with.size() == changed.size());
+    CHECK(std::equal(with.begin(), with.end(), changed.begin(),
+                     [](const auto& x, const auto& y) { return x.first == y.first; }));
+    CHECK(schema::find_field(f.name) == nullptr);
+  }
+}
+
+TEST_CASE("derived fields given in the input article are not indexed nor stored",
+          "[document][schema]") {
+  Built b;
+  oly::Article a = sample();
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.has(schema::kRead)) oly::test::set_field(a, f, {"ZZZ-made-up"});
+  }
+  const Xapian::Document doc = b.build(a);
+  for (const auto& [term, info] : terms_of(doc)) {
+    INFO(term);
+    CHECK(term.find("made-up") == std::string::npos);
+  }
+  const auto back = oly::from_record(doc.get_data());
+  REQUIRE(back.has_value());
+  for (const schema::Field& f : schema::kFields) {
+    INFO("field " << f.key);
+    if (!f.has(schema::kRead)) {
+      for (const std::string& v : oly::test::field_values(*back, f)) CHECK(v != "ZZZ-made-up");
+    }
+  }
 }

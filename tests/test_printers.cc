@@ -62,12 +62,12 @@ const std::string kJsonHit1 =
     R"({"version":1,"type":"hit",LINE"rank":1,"id":"wire-7","score":2.5,"title":"Zoë wins gold",)"
     R"("date":null,"source":"Wire\u001b[2J","url":"https://example.test/z","lang":"en",)"
     R"("tags":["swimming","Paris-2024"],"snippet":SNIPPET1,"title_highlights":[[10,14]],)"
-    R"("matches":[[30,34]],"matches_truncated":false})"
+    R"("matches":[[30,34]],"matches_truncated":false,"games":[],"countries":[]})"
     "\n";
 const std::string kJsonHit2 =
     R"({"version":1,"type":"hit",LINE"rank":2,"id":"id\twith-tab","score":1.25,"title":"",)"
     R"("date":"2024-08-01","source":"","url":"","lang":"","tags":[],"snippet":SNIPPET2,)"
-    R"("title_highlights":[],"matches":[],"matches_truncated":true})"
+    R"("title_highlights":[],"matches":[],"matches_truncated":true,"games":[],"countries":[]})"
     "\n";
 const std::string kJsonSummary =
     R"({"version":1,"type":"summary",LINE"query":"gold","understood":"\"gold\"|stem:gold",)"
@@ -249,7 +249,7 @@ TEST_CASE("printers: article_json is the stored article, exactly", "[printers]")
   CHECK(oly::json_text(oly::article_json(a)) ==
         R"({"id":"wire-7","title":"Zoë\u2028wins","date":null,"source":"Wire",)"
         R"("url":"https://example.test/z","lang":"en","tags":["swimming"],)"
-        R"("body":"Line one.\nLine \u001b two."})");
+        R"("body":"Line one.\nLine \u001b two.","games":[],"countries":[]})");
   a.date = "2024-08-01";
   a.tags.clear();
   CHECK(oly::article_json(a)["date"] == "2024-08-01");

@@ -10,6 +10,7 @@
 #include "article.h"
 #include "diagnostics.h"
 #include "reader.h"
+#include "schema_samples.h"
 #include "test_util.h"
 
 using Catch::Contains;
@@ -918,4 +919,82 @@ TEST_CASE("list_inputs counts the files a directory walk leaves unread", "[reade
   CHECK(ignored[1].count == 0);
   CHECK(ignored[2].count == 0);
   CHECK(c.str() == "");
+}
+
+// ---------------------------------------------------------------------------------------
+// The schema table (over schema::kFields: a new row is covered with no edit here)
+
+TEST_CASE("the JSON reader reads every input field by its key and alias, and no derived one",
+          "[reader][jsonl][schema]") {
+  namespace schema = oly::schema;
+  for (const schema::Field& f : schema::kFields) {
+    for (const std::string_view key : {f.key, f.key_alias}) {
+      if (key.empty()) continue;
+      INFO("field " << f.key << " as '" << key << "'");
+      nlohmann::json rec = {{"title", "T"}, {"body", "B"}};
+      rec[std::string(key)] = oly::test::sample_json(f, 1);
+      Captured c;
+      auto items = read_jsonl(rec.dump() + "\n", c);
+      REQUIRE(items.size() == 1);
+      const auto values = oly::test::field_values(items[0].article, f);
+      if (f.has(schema::kRead)) {
+        CHECK(values == oly::test::sample_values(f, 1));
+      } else {
+        CHECK(values.empty());  // e.g. "countries":["FRA"]: the indexer derives them
+      }
+      CHECK(c.str() == "");
+    }
+  }
+}
+
+TEST_CASE("a JSON field of the wrong type is an error naming the key as written",
+          "[reader][jsonl][schema]") {
+  namespace schema = oly::schema;
+  for (const schema::Field& f : schema::kFields) {
+    if (!f.has(schema::kRead)) continue;
+    for (const std::string_view key : {f.key, f.key_alias}) {
+      if (key.empty()) continue;
+      INFO("field " << f.key << " as '" << key << "'");
+      nlohmann::json rec = {{"title", "T"}};
+      rec[std::string(key)] = {{"x", 1}};
+      Captured c;
+      CHECK(read_jsonl(rec.dump() + "\n", c).empty());
+      const std::string expected =
+          f.is_list()
+              ? "field '" + std::string(key) + "' must be an array of strings, not an object"
+              : "field '" + std::string(key) + "' must be a string, not an object";
+      CHECK(c.str() == "f.jsonl:1: error: " + expected + "; record skipped\n");
+    }
+  }
+}
+
+TEST_CASE("a text header reads every input field's key and alias, in any case, and no other",
+          "[reader][text][schema]") {
+  namespace schema = oly::schema;
+  for (const schema::Field& f : schema::kFields) {
+    for (const std::string_view key : {f.key, f.key_alias}) {
+      if (key.empty()) continue;
+      std::string upper(key);
+      upper[0] = static_cast<char>(upper[0] - 'a' + 'A');
+      INFO("field " << f.key << " as '" << upper << ":'");
+      const auto values = oly::test::sample_values(f, 1);
+      std::string joined;
+      for (const std::string& v : values) joined += (joined.empty() ? "" : ", ") + v;
+      Captured c;
+      const auto r = parse_text(upper + ": " + joined + "\n\nThe body.\n", c);
+      REQUIRE(r.ok);
+      if (f.has(schema::kRead) && !f.has(schema::kNoHeader)) {
+        CHECK(oly::test::field_values(r.article, f) == values);
+        CHECK(r.article.body == "The body.");
+        CHECK(c.str() == "");
+      } else {
+        // Not a header key: the file is plain text, all body, and nothing derived is read.
+        CHECK(oly::test::field_values(r.article, f) ==
+              (f.has(schema::kMainText) ? std::vector<std::string>{r.article.body}
+                                        : std::vector<std::string>{}));
+        CHECK(r.article.title.empty());
+        CHECK(r.article.body.find(upper + ": ") == 0);
+      }
+    }
+  }
 }
