@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dates.h"
 #include "language.h"
 
 namespace oly::server {
@@ -13,8 +14,9 @@ HttpError bad(const std::string& name, const std::string& why) {
 }
 
 // One date bound, checked alone so that the message names its own parameter.
-void check_date(const std::string& name, const std::string& value) {
+void check_date(const std::string& name, const std::string& value, const std::string& today) {
   SearchRequest probe;
+  probe.today = today;
   (name == "since" ? probe.since : probe.until) = value;
   try {
     validate_request(probe);
@@ -71,10 +73,17 @@ void apply_common(const ParamMap& p, SearchRequest& r) {
     else
       throw bad("sort", "expected relevance, date or -date, got '" + it->second + "'");
   }
+  // A fixed "today" for relative dates (`since=7d`, `date:last-month`): reproducible
+  // requests; without it, the server's UTC date.
+  if (auto it = p.find("today"); it != p.end() && !it->second.empty()) {
+    if (!valid_day(it->second))
+      throw bad("today", "expected a date YYYY-MM-DD, got '" + it->second + "'");
+    r.today = it->second;
+  }
   for (const char* name : {"since", "until"}) {
     auto it = p.find(name);
     if (it == p.end() || it->second.empty()) continue;
-    check_date(name, it->second);
+    check_date(name, it->second, r.today);
     (std::string(name) == "since" ? r.since : r.until) = it->second;
   }
   if (auto it = p.find("lang"); it != p.end() && !it->second.empty()) {

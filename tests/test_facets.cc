@@ -304,17 +304,21 @@ TEST_CASE("facets: estimated when the spies did not see every match", "[facets]"
   CHECK(again.counts(all.get_matches_estimated(), false)[0].estimated);
 }
 
-// Turn on once the Games and country taggers are merged (their tables are placeholders
-// while this is written, so no article gets a Games or a country).
-TEST_CASE("facets: games and country of corpus articles come from the taggers",
-          "[facets][!shouldfail]") {
+// The taggers' values reach the facets: corpus/ has Tokyo 2020 articles about Japan.
+TEST_CASE("facets: games and country of corpus articles come from the taggers", "[facets]") {
   CorpusIndex idx;
   const auto r = oly::search_test::run_searcher(
-      idx.path, {"--json", "-n", "0", "--facets", "games,country", "tokyo OR japan"});
+      idx.path, {"--json", "-n", "0", "--facets", "games:1000,country:1000", "tokyo OR japan"});
   REQUIRE(r.code == 0);
   const json summary = json::parse(oly::search_test::lines_of(r.out).back());
-  CHECK_FALSE(summary["facets"]["games"]["values"].empty());
-  CHECK_FALSE(summary["facets"]["country"]["values"].empty());
+  auto has = [&](const char* facet, const char* value, const char* label) {
+    for (const json& v : summary["facets"][facet]["values"]) {
+      if (v["value"] == value) return v.value("label", std::string(value)) == label;
+    }
+    return false;
+  };
+  CHECK(has("games", "tokyo-2020", "Tokyo 2020"));
+  CHECK(has("country", "JPN", "Japan"));
 }
 
 // ---------------------------------------------------------------------------------------

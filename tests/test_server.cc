@@ -182,6 +182,9 @@ TEST_CASE("server: /search GET and POST print what searcher --json prints", "[se
       {"q=gold&limit=2&facets=" + pct("source,year:3,tags"),
        R"({"query":"gold","limit":2,"facets":"source,year:3,tags"})",
        {"-n", "2", "--facets", "source,year:3,tags", "gold"}},
+      {"q=" + pct("date:last-month OR gold") + "&since=2y&today=2021-08-20",
+       R"({"query":"date:last-month OR gold","since":"2y","today":"2021-08-20"})",
+       {"--since", "2y", "--today", "2021-08-20", "date:last-month OR gold"}},
   };
   for (const Row& row : rows) {
     INFO(row.get);
@@ -325,6 +328,8 @@ TEST_CASE("server: bad requests get a 4xx JSON error naming the problem", "[serv
       {"GET", "/search?q=a&any=maybe", "", 400, "request", "'any'"},
       {"GET", "/search?q=a&facets=nope", "", 400, "request", "'facets': unknown facet 'nope'"},
       {"GET", "/search?q=a&facets=year:0", "", 400, "request", "'facets'"},
+      {"GET", "/search?q=a&today=2021-02-30", "", 400, "request", "'today': expected a date"},
+      {"GET", "/search?q=a&since=7d&today=yesterday", "", 400, "request", "'today'"},
       {"GET", "/search?q=a&snippets=21", "", 400, "limit", "'snippets'"},
       {"GET", "/search?q=a&foo=1", "", 400, "request", "'foo'"},
       {"GET", "/search?q=a&q=b", "", 400, "request", "more than once"},
