@@ -45,14 +45,18 @@ std::size_t parse_top(std::string_view name, std::string_view text) {
 
 FacetSpec parse_item(std::string_view item) {
   const std::size_t colon = item.find(':');
-  const std::string_view name = trimmed(item.substr(0, colon));
+  // Case-insensitive like field names (`COUNTRY:JPN`): `--facets Year` is `year`.
+  std::string name(trimmed(item.substr(0, colon)));
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   if (name.empty()) {
     throw RequestError("an empty facet name in the list (known: " + known_facets() + ")");
   }
   if (schema::find_facet(name) == nullptr) {
     throw RequestError("unknown facet '" + std::string(name) + "' (known: " + known_facets() + ")");
   }
-  FacetSpec spec{std::string(name), FacetSpec{}.top};
+  FacetSpec spec{name, FacetSpec{}.top};
   if (colon != std::string_view::npos) spec.top = parse_top(name, trimmed(item.substr(colon + 1)));
   return spec;
 }

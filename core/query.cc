@@ -602,10 +602,32 @@ class Parser {
 
   // `games:winter`, `country:japon`: the field's vocabulary says which values the text
   // means; several are OR-ed. Unknown text is an error, never a filter that matches nothing.
+  // A vocabulary value starts and ends with a letter or digit (a final full stop is
+  // allowed: `country:U.S.`): the resolvers fold punctuation away, so `games:tokyo*`,
+  // `country:-JPN` (meant as "not"), `games:tokyo!!` or `country:+JPN` would otherwise be
+  // read quietly as another value.
+  static void reject_loose_value(const Lexeme& t) {
+    auto loose = [](char c, bool last) {
+      const auto u = static_cast<unsigned char>(c);
+      return u < 0x80 && !std::isalnum(u) && !(last && c == '.');
+    };
+    const std::string& v = t.text;
+    std::size_t bad = v.find('*');
+    if (bad == std::string::npos && loose(v.front(), false)) bad = 0;
+    if (bad == std::string::npos && loose(v.back(), true)) bad = v.size() - 1;
+    if (bad == std::string::npos) return;
+    std::string why = v[bad] == '*' ? "wildcards work on words, not on " + t.field + ": values"
+                                    : t.field + ": values are names or codes: remove '" +
+                                          std::string(1, v[bad]) + "'";
+    if (v[bad] == '-' && bad == 0) why += " (to exclude, write -" + t.field + ":VALUE)";
+    throw QuerySyntaxError(column_in(t, bad), why);
+  }
+
   QueryNode lookup_node(const Lexeme& t, const schema::Field& f) {
     std::vector<std::string> values;
     std::string error;
     if (t.text.empty()) throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
+    reject_loose_value(t);
     if (!f.resolve(t.text, values, error) || values.empty()) {
       throw QuerySyntaxError(t.value_column,
                              error.empty() ? "unknown " + t.field + ": value" : error);

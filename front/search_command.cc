@@ -102,7 +102,9 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     r.language = tag;
   } else if (key == "facets") {
     try {
-      r.facets = parse_facet_list(text_value(v, key));
+      // "" asks for none, as an empty `facets=` does on the server (a form's empty field).
+      const std::string list = text_value(v, key);
+      r.facets = list.empty() ? std::vector<FacetSpec>{} : parse_facet_list(list);
     } catch (const RequestError& e) {
       throw RequestError(std::string("\"facets\": ") + e.what());
     }

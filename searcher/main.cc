@@ -104,8 +104,11 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
       ->capture_default_str();
   app.add_option("--bm25", f.bm25, "BM25 parameters, e.g. k1=1.2,b=0.75 (0<=k1<=1000, 0<=b<=1)")
       ->type_name("K1=X,B=Y");
-  app.add_option("--since", cmd.request.since, "Only articles dated on or after (YYYY[-MM[-DD]])");
-  app.add_option("--until", cmd.request.until, "Only articles dated on or before (YYYY[-MM[-DD]])");
+  app.add_option("--since", cmd.request.since,
+                 "Only articles dated on or after: YYYY[-MM[-DD]], or relative: today, yesterday, "
+                 "7d, 2w, 3m, 1y, last-week, this-month, ... (see --today)");
+  app.add_option("--until", cmd.request.until,
+                 "Only articles dated on or before: YYYY[-MM[-DD]] or relative, as --since");
   app.add_option("--today", cmd.request.today,
                  "The day relative dates count from (--since 7d, date:last-month); default: "
                  "today's UTC date")

@@ -48,6 +48,8 @@ const std::vector<ParseCase> kParseCases = {
     {"year,month", {{"year", 10}, {"month", 10}}, ""},  // one slot, two facets
     {" tags : 3 , lang", {{"tags", 3}, {"lang", 10}}, ""},
     {"country:1000,games:1", {{"country", 1000}, {"games", 1}}, ""},
+    // Names are case-insensitive, like field names.
+    {"Source, YEAR:3", {{"source", 10}, {"year", 3}}, ""},
     {"source,year,month,lang,tags,games,country",
      {{"source", 10},
       {"year", 10},
@@ -62,7 +64,7 @@ const std::vector<ParseCase> kParseCases = {
     {"source,", {}, "empty facet name"},
     {"source,,year", {}, "empty facet name"},
     {"sources", {}, "unknown facet 'sources' (known: source, year, month, lang, tags, games"},
-    {"Source", {}, "unknown facet 'Source'"},
+    {"Sources", {}, "unknown facet 'sources'"},
     {"title", {}, "unknown facet 'title'"},
     {"source,source", {}, "'source' is given twice"},
     {"year:3,year:5", {}, "'year' is given twice"},
@@ -415,6 +417,10 @@ TEST_CASE("searcher --facets: text block, JSON summary, batch lines and refusals
   REQUIRE(lines.size() == 2);
   CHECK(json::parse(lines[0])["facets"]["lang"]["values"][0]["count"] == 2);
   CHECK(json::parse(lines[1]).count("facets") == 0);
+  // An empty list asks for none, as the server's empty `facets=` does.
+  r = run_searcher(idx.path, {"--batch", "-n", "0"}, "{\"query\":\"gold\",\"facets\":\"\"}\n");
+  REQUIRE(r.code == 0);
+  CHECK(json::parse(oly::search_test::lines_of(r.out).at(0)).count("facets") == 0);
   // Refusals: a bad list (usage, exit 2), facets with --ids or --count, a bad batch key.
   for (const auto& args :
        std::vector<std::vector<std::string>>{{"--facets", "year:0", "gold"},

@@ -255,6 +255,15 @@ TEST_CASE("query: syntax errors carry a column", "[query]") {
       {"NOT", 1, "NOT needs"},
       {"NOT NOT gold", 5, "unexpected operator after NOT"},
       {"+NOT gold", 2, "unexpected operator after '+'"},
+      // Vocabulary values (games:, country:) are read whole: a star, a sign or trailing
+      // punctuation would be folded away and the value read quietly as another one.
+      {"olympic games:tokyo*", 20, "wildcards work on words, not on games: values"},
+      {"games:-tokyo", 7, "remove '-' (to exclude, write -games:VALUE)"},
+      {"country:+JPN", 9, "country: values are names or codes: remove '+'"},
+      {"games:tokyo!!", 13, "remove '!'"},
+      {"games:tokyo-2020,", 17, "remove ','"},
+      {"country:\"Japan?\"", 15, "remove '?'"},
+      {"country:JPN*", 12, "wildcards work on words, not on country: values"},
       // NEAR.
       {"NEAR bolt", 1, "NEAR needs a word before it"},
       {"bolt NEAR", 6, "NEAR needs a word after it"},
