@@ -644,6 +644,8 @@ class Parser {
     };
     if (values.size() == 1) {
       n.filter_term = term(values[0]);
+      // --explain shows what the name was resolved to: `country:KOR from south korea`.
+      if (values[0] != t.text) n.label = std::string(f.name) + ":" + values[0] + " from " + t.text;
       return n;
     }
     QueryNode any;

@@ -158,6 +158,11 @@ TEST_CASE("query: fields and filters", "[query]") {
       {"source:\"Olympic Desk\"", false, "FILTER(source:PHRASE(olympic desk))"},
       {"tag:Paris-2024", false, "FILTER(tag:paris-2024)"},
       {"tags:Paris-2024", false, "FILTER(tag:paris-2024)"},
+      // Vocabulary fields show what a name was resolved to.
+      {"country:JPN", false, "FILTER(country:JPN)"},
+      {"country:japon", false, "FILTER(country:JPN from japon)"},
+      {"countries:\"South Korea\"", false, "FILTER(country:KOR from South Korea)"},
+      {"games:2020", false, "FILTER(games:tokyo-2020 from 2020)"},
       {"tag:\"Paris 2024\"", false, "FILTER(tag:paris 2024)"},
       {"tag:Été", false, "FILTER(tag:ete)"},
       {"lang:FR", false, "FILTER(lang:fr)"},
