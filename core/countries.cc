@@ -28,7 +28,10 @@
 //   the shorter NOC name inside it is not tagged either.
 // - The words of a multi-word name are consecutive tokens with no phrase punctuation
 //   between them (",", ";", ":", "!", "?", brackets, quotes, a line break): "…the south.
-//   Africa…" is not South Africa; "St. Lucia" and "Côte d'Ivoire" are kept.
+//   Africa…" is not South Africa; "St. Lucia" and "Côte d'Ivoire" are kept. A comma
+//   written in the table's name is part of it: the IOC calls its NOCs "Hong Kong, China"
+//   and "Macao, China", which are HKG and MAC only, never CHN as well (the longest match
+//   takes "China"); "Hong Kong; China" is still two names.
 // - Case, from the name as written in the table: a word written with a capital must start
 //   with a capital in the article ("china" the porcelain, "turkey" the bird, "chad" are never
 //   tagged), and a word written in capitals (UK, DPRK, U.S.) must be in capitals ("us" is not
@@ -52,7 +55,7 @@ namespace oly {
 namespace {
 
 // Bumped by hand when a rule of this file changes; the table's own content is hashed.
-constexpr std::string_view kRulesVersion = "countries-rules:3";
+constexpr std::string_view kRulesVersion = "countries-rules:4";
 
 enum class Rule : uint8_t {
   kName,   // tags its NOC
@@ -83,8 +86,9 @@ constexpr std::string_view kWeakCodes[] = {
 // One word of a name: its folded term and what its case must be in the article.
 struct Word {
   std::string term;
-  bool capital = false;   // written with a capital: the article's word must start with one
-  bool all_caps = false;  // written in capitals (UK, DPRK): the article's word must be too
+  bool capital = false;       // written with a capital: the article's word must start with one
+  bool all_caps = false;      // written in capitals (UK, DPRK): the article's word must be too
+  bool comma_before = false;  // "Hong Kong, China": a comma before it is part of the name
 };
 
 struct Entry {
@@ -184,6 +188,20 @@ bool gap_joins(std::string_view text, std::size_t begin, std::size_t end) {
   return true;
 }
 
+// The gap of a name written with a comma ("Hong Kong, China"): one comma, spaces around it.
+bool gap_is_comma(std::string_view text, std::size_t begin, std::size_t end) {
+  if (end < begin || end - begin > 8) return false;
+  int commas = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    if (text[i] == ',') {
+      ++commas;
+    } else if (text[i] != ' ') {
+      return false;
+    }
+  }
+  return commas == 1;
+}
+
 // Everything built from the table once per process.
 struct NocTables {
   // Candidate names by their first folded word, longest first.
@@ -203,7 +221,11 @@ void add_name(NocTables& t, Analyzer& analyzer, const NameRow& row) {
   Entry e;
   e.rule = row.rule;
   e.codes = split_codes(row.codes);
-  for (const Token& tok : tokens) e.words.push_back(word_of(row.text, tok));
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    e.words.push_back(word_of(row.text, tokens[k]));
+    e.words.back().comma_before =
+        k > 0 && gap_is_comma(row.text, tokens[k - 1].end, tokens[k].begin);
+  }
   const char first = row.text[tokens.front().begin];
   if (row.rule != Rule::kBlock && first >= 'a' && first <= 'z') {
     // scan() skips words starting with a small letter: such a name could never match.
@@ -319,9 +341,11 @@ bool matches(const Entry& e, const std::vector<Token>& tokens, std::size_t i,
     const Token& t = tokens[i + k];
     const Word& w = e.words[k];
     if (t.term != w.term) return false;
-    if (k > 0 && (t.position != tokens[i + k - 1].position + 1 ||
-                  !gap_joins(text, tokens[i + k - 1].end, t.begin))) {
-      return false;
+    if (k > 0) {
+      const std::size_t gap_begin = tokens[i + k - 1].end;
+      const bool joined = w.comma_before ? gap_is_comma(text, gap_begin, t.begin)
+                                         : gap_joins(text, gap_begin, t.begin);
+      if (t.position != tokens[i + k - 1].position + 1 || !joined) return false;
     }
     if (w.all_caps && !all_upper(text, t.begin, t.end)) return false;
     if (w.capital && !starts_upper(text, t.begin)) return false;

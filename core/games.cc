@@ -28,6 +28,17 @@
 //     an Olympic word is as likely about careers or the next Games. Summer and Winter
 //     windows never overlap (the Winter Games closed in February, the Summer ones opened
 //     in April at the earliest), so a date names at most one Games.
+//     The window is not taken by an Olympic word whose side has a season word of the other
+//     season ("the Winter Olympics" in Tokyo's window is about the coming Winter Games), nor
+//     by one whose sentence names a host city of other Games and none of the window's
+//     ("Beijing prepares for the Winter Olympics"): no Games rather than the wrong ones.
+//     A Games year next to the Olympic word takes the word from the window, as a city does:
+//     "olympic report 2004" in Beijing's window is Athens 2004, as "the 2004 Olympics" is;
+//     a report number cannot be told from a Games year (a known limit, tested).
+//  A host city's name followed by a state or province of another country is its namesake:
+//  "Paris, Texas", "Athens, Georgia", "London, Ontario" (but "Atlanta, Georgia" is Atlanta).
+//  A town that hosted under two names (Cortina d'Ampezzo 1956, Milano Cortina 2026) is a
+//  city of several Games under every name.
 #include "games.h"
 
 #include <algorithm>
@@ -44,7 +55,7 @@ namespace oly {
 namespace {
 
 // Bump when the rule below changes (the table is hashed into the identity by itself).
-constexpr int kRuleVersion = 4;
+constexpr int kRuleVersion = 5;
 
 constexpr GamesInfo kGames[] = {
 #include "games_table.inc"
@@ -94,8 +105,12 @@ const CityName kCityNames[] = {
     {"柏林", "berlin"}, {"Берлин", "berlin"},
     {"Oslo", "oslo"}, {"オスロ", "oslo"},
     {"Helsinki", "helsinki"}, {"Helsingfors", "helsinki"}, {"ヘルシンキ", "helsinki"},
-    {"Cortina d'Ampezzo", "cortina-d-ampezzo"},
-    {"コルティナダンペッツォ", "cortina-d-ampezzo"}, {"コルティナ・ダンペッツォ", "cortina-d-ampezzo"}, {"Cortina", "cortina-d-ampezzo milano-cortina"},
+    // Cortina d'Ampezzo hosted 1956 and, as Milano Cortina, 2026: every name of the town
+    // stands for both and is resolved by the date like any city of several Games.
+    {"Cortina d'Ampezzo", "cortina-d-ampezzo milano-cortina"},
+    {"コルティナダンペッツォ", "cortina-d-ampezzo milano-cortina"},
+    {"コルティナ・ダンペッツォ", "cortina-d-ampezzo milano-cortina"},
+    {"Cortina", "cortina-d-ampezzo milano-cortina"},
     {"Melbourne", "melbourne"}, {"メルボルン", "melbourne"},
     {"Squaw Valley", "squaw-valley"}, {"スコーバレー", "squaw-valley"},
     {"Rome", "rome"}, {"Roma", "rome"}, {"Rom", "rome"}, {"ローマ", "rome"}, {"罗马", "rome"},
@@ -157,9 +172,11 @@ const char* const kOlympicPrefixes[] = {"олимпиис", "олимпиад", 
 // Words that mean the Games only next to a city or a year ("the London Games", "JO 2024").
 const char* const kGamesWords[] = {"games", "jeux", "spiele", "juegos", "giochi", "jogos",
                                    "игры", "jo"};
-const char* const kSummerWords[] = {"summer", "été", "estate", "verano", "verão", "sommer",
+const char* const kSummerWords[] = {"summer", "été", "estate", "estivi", "estive", "verano",
+                                    "verão", "sommer", "sommerspiele", "летние", "летних",
                                     "夏季", "夏"};
-const char* const kWinterWords[] = {"winter", "hiver", "inverno", "invierno", "冬季", "冬"};
+const char* const kWinterWords[] = {"winter", "hiver", "inverno", "invernali", "invernale",
+                                    "invierno", "winterspiele", "зимние", "зимних", "冬季", "冬"};
 // An Olympic word right after one of these names another event or thing.
 const char* const kNotGamesBefore[] = {
     "special", "youth", "deaf", "math", "maths", "mathematical", "mathematics", "chess",
@@ -175,6 +192,23 @@ const char* const kNotGamesAfter[] = {
     "airways", "airlines", "air", "aviation", "dam", "hotel", "peninsula", "mountains",
     "national", "pipeline", "pipe", "co", "corp", "savings", "club", "stadium", "stadion",
     "size", "sized", "marseille", "lyon", "lyonnais", "nimes", "ales", "beja", "stade"};
+// A state or province right after a host city's name (a comma between or not) makes it the
+// namesake town of another country: "Paris, Texas", "Athens, Georgia", "London, Ontario",
+// "Vancouver, Washington". Not in the host's own country: "Atlanta, Georgia" is Atlanta.
+struct OtherPlace {
+  const char* word;
+  const char* country;  // as in the table's host column
+};
+const OtherPlace kOtherPlaces[] = {
+    {"Texas", "United States"}, {"Kentucky", "United States"}, {"Tennessee", "United States"},
+    {"Ohio", "United States"}, {"Georgia", "United States"}, {"Idaho", "United States"},
+    {"Illinois", "United States"}, {"Indiana", "United States"}, {"Maine", "United States"},
+    {"Arkansas", "United States"}, {"Missouri", "United States"}, {"Michigan", "United States"},
+    {"Wisconsin", "United States"}, {"Alabama", "United States"}, {"Florida", "United States"},
+    {"California", "United States"}, {"Virginia", "United States"}, {"Vermont", "United States"},
+    {"Oregon", "United States"}, {"Washington", "United States"}, {"Utah", "United States"},
+    {"Iowa", "United States"}, {"Ontario", "Canada"}, {"Alberta", "Canada"},
+    {"Quebec", "Canada"}, {"Québec", "Canada"}};
 // clang-format on
 
 enum WordFlag : uint16_t {
@@ -182,9 +216,10 @@ enum WordFlag : uint16_t {
   kGamesWord = 2,  // "games": only next to a city or year
   kSummer = 4,
   kWinter = 8,
-  kNotBefore = 16,  // in kNotGamesBefore
-  kNotAfter = 32,   // in kNotGamesAfter
-  kOlympiaDe = 64,  // "Olympia": the Games in German text, a town or a name elsewhere
+  kNotBefore = 16,    // in kNotGamesBefore
+  kNotAfter = 32,     // in kNotGamesAfter
+  kOlympiaDe = 64,    // "Olympia": the Games in German text, a town or a name elsewhere
+  kOtherPlace = 128,  // in kOtherPlaces
 };
 
 // Days since 1970-01-01 of a YYYY-MM-DD date; false when it is not one.
@@ -233,6 +268,7 @@ struct GamesTagger::Tables {
   std::array<int, kGamesCount> starts{};
   std::array<int, kGamesCount> ends{};
   std::vector<std::string> prefixes;
+  std::unordered_map<std::string, std::string_view> other_places;  // folded word -> country
 };
 
 namespace {
@@ -295,6 +331,12 @@ GamesTagger::Tables build_tables() {
   add(kNotGamesBefore, kNotBefore);
   add(kNotGamesAfter, kNotAfter);
   t.words["olympia"].flags |= kOlympiaDe;
+  for (const OtherPlace& p : kOtherPlaces) {
+    for (const std::string& w : split_terms(analyzer, p.word)) {
+      t.words[w].flags |= kOtherPlace;
+      t.other_places[w] = p.country;
+    }
+  }
   for (const char* p : kOlympicPrefixes) t.prefixes.push_back(analyzer.fold(p));
   add_city_names(t, analyzer);
   for (std::size_t g = 0; g < kGamesCount; ++g) {
@@ -317,9 +359,11 @@ const GamesTagger::Tables& tables() {
 struct Event {
   enum Kind : uint8_t { kOlympicWord, kGames, kSeason, kCity, kYear, kCityYear };
   Kind kind;
-  uint32_t begin, end;    // token indexes [begin, end)
-  int value;              // name index (kCity), year (kYear), Games (kCityYear), flags (kSeason)
-  bool claimed = false;   // an Olympic word used by a mention of Games other than the window's
+  uint32_t begin, end;  // token indexes [begin, end)
+  int value;            // name index (kCity), year (kYear), Games (kCityYear), flags (kSeason)
+  // An Olympic word used by a mention of Games other than the window's; a city or year
+  // that a mention has tied.
+  bool claimed = false;
   uint32_t sentence = 0;  // mentions never reach across a sentence end
 };
 
@@ -402,6 +446,17 @@ bool german_olympia(const std::string& term) {
          term.compare(0, 14, "olympiastadion") != 0;
 }
 
+// Whether the word after a host city's name makes it a town of another country.
+bool namesake(const GamesTagger::Tables& t, const GamesTagger::Tables::Name& name,
+              const std::vector<Token>& tokens, std::size_t after) {
+  if (!has_flag(t, tokens, after, kOtherPlace)) return false;
+  const std::string_view country = t.other_places.at(tokens[after].term);
+  for (uint16_t g : name.games) {
+    if (kGames[g].host == country) return false;
+  }
+  return true;
+}
+
 // One hash lookup per token; the few tokens that matter become events.
 std::vector<Event> scan(const GamesTagger::Tables& t, const std::vector<Token>& tokens,
                         bool german) {
@@ -430,7 +485,7 @@ std::vector<Event> scan(const GamesTagger::Tables& t, const std::vector<Token>& 
     for (uint16_t n : w.names) {
       if (!matches_name(t.names[n], tokens, i)) continue;
       const auto end = static_cast<uint32_t>(i + t.names[n].words.size());
-      events.push_back({Event::kCity, at, end, n});
+      if (!namesake(t, t.names[n], tokens, end)) events.push_back({Event::kCity, at, end, n});
       i = end - 1;
       city = true;
       break;
@@ -483,8 +538,11 @@ class GamesResolver {
       if (e.kind == Event::kCity) city_mention(events, i);
       if (e.kind == Event::kYear) year_mention(events, i);
     }
-    for (const Event& e : events) {
-      if (e.kind == Event::kOlympicWord && !e.claimed) free_olympic_word_ = true;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (events[i].kind == Event::kOlympicWord && !events[i].claimed &&
+          speaks_for_window(events, i)) {
+        free_olympic_word_ = true;
+      }
     }
   }
 
@@ -526,6 +584,7 @@ class GamesResolver {
       for (uint16_t g : name.games) {
         if (kGames[g].year == e.value) {
           tie(g, word);
+          events[i].claimed = true;
           e.claimed = true;  // the year is spoken for: no year mention of its own
           return;
         }
@@ -538,7 +597,43 @@ class GamesResolver {
       if (games->value == 1) gate_ = true;  // "JO de Paris"
     }
     const int g = pick_city_games(name.games);  // b) "Tokyo Olympics", "JO de Paris"
-    if (g >= 0) tie(static_cast<std::size_t>(g), word);
+    if (g >= 0) {
+      tie(static_cast<std::size_t>(g), word);
+      events[i].claimed = true;
+    }
+  }
+
+  // Whether a free Olympic word may stand for the window's Games. Not when a season word
+  // at its side is the other season ("Winter Olympics" in a Summer window: the coming
+  // Games), nor when its sentence names a host city of other Games that no mention has
+  // tied, and no city of the window's ("Beijing prepares for the ... Olympics" in Tokyo's
+  // window): such a word is likely about that city's Games, out of a mention's reach, so
+  // it tags nothing. A city already tied by its own Olympic word ("Tokyo Olympics champion
+  // fell; the Olympic pool") leaves the other words of its sentence to the window.
+  bool speaks_for_window(const std::vector<Event>& events, std::size_t i) const {
+    if (window_ < 0) return true;
+    const bool winter = kGames[window_].season == "winter";
+    bool same_season = false, other_season = false, window_city = false, other_city = false;
+    for (const Event& e : events) {
+      if (e.kind == Event::kSeason && gap(events[i], e) <= 1) {
+        ((e.value & (winter ? kWinter : kSummer)) != 0 ? same_season : other_season) = true;
+      }
+      if (e.sentence != events[i].sentence) continue;
+      if (e.kind == Event::kCityYear) {
+        window_city = window_city || e.value == window_;
+      } else if (e.kind == Event::kCity) {
+        const GamesTagger::Tables::Name& name = t_.names[static_cast<std::size_t>(e.value)];
+        const bool ours =
+            std::find(name.games.begin(), name.games.end(), window_) != name.games.end();
+        if (ours) {
+          window_city = true;
+        } else if (!name.year_only && !e.claimed) {  // "LA", "Mexico": often something else
+          other_city = true;
+        }
+      }
+    }
+    if (other_season && !same_season) return false;
+    return window_city || !other_city;
   }
 
   // Which of a city's Games a mention without a year means; -1 when we cannot tell.
@@ -655,6 +750,7 @@ std::string games_identity() {
     append_list(all, kWinterWords);
     append_list(all, kNotGamesBefore);
     append_list(all, kNotGamesAfter);
+    for (const OtherPlace& p : kOtherPlaces) all += std::string(p.word) + '|' + p.country + '\n';
     return "games:" + std::to_string(kRuleVersion) + ":" + hash_hex(all);
   }();
   return id;

@@ -108,6 +108,13 @@ TEST_CASE("the longest name wins and punctuation breaks a name", "[countries]") 
       {"", "in the south. Africa", ""},
       {"", "the South, Africa", ""},
       {"", "Guinea, Bissau and Conakry", "GUI"},
+      // the IOC's own "X, China" names tag X only (the comma is part of the name)
+      {"", "Hong Kong, China won a medal", "HKG"},
+      {"", "Hong Kong,China and Hong Kong , China", "HKG"},
+      {"", "Macau, China and Macao, China", "MAC"},
+      {"", "Chinese Taipei won", "TPE"},
+      {"", "Hong Kong, China beat China", "CHN HKG"},
+      {"", "Hong Kong; China", "CHN HKG"},
   });
 }
 

@@ -121,6 +121,44 @@ const TagRow kTagRows[] = {
     {"Skiing", "The Olympic races in St. Moritz.", "1950-01-01", "", {"st-moritz-1948"}},
     {"Skiing", "Mr. Smith, Olympic coach in Atlanta.", "", "", {"atlanta-1996"}},
     {"Skiing", "In Atlanta, the U.S. Olympic team.", "", "", {"atlanta-1996"}},
+    // a place that hosted Games under two names (Cortina d'Ampezzo 1956, Milano Cortina
+    // 2026): every name of it is resolved by the date like any city of several Games
+    {"Downhill", "Olympic downhill in Cortina d'Ampezzo today.", "2026-02-10", "en", {"milano-cortina-2026"}},
+    {"Discesa", "Olimpiadi invernali a Cortina d'Ampezzo: l'Italia vince.", "2026-02-10", "it", {"milano-cortina-2026"}},
+    {"Discesa", "Olimpiadi a Cortina d'Ampezzo.", "1956-01-30", "it", {"cortina-d-ampezzo-1956"}},
+    {"コルティナダンペッツォ五輪", "開幕。", "2026-02-10", "ja", {"milano-cortina-2026"}},
+    {"Cortina d'Ampezzo 2026", "Olympic venues.", "", "", {"milano-cortina-2026"}},
+    {"Cortina d'Ampezzo Olympics", "Undated, two Games there.", "", "", {}},
+    {"St. Moritz Olympics", "Preparations.", "1927-06-01", "", {"st-moritz-1928"}},
+    {"Lake Placid Olympics", "Preparations.", "1979-06-01", "", {"lake-placid-1980"}},
+    {"Innsbruck Olympics", "Preparations.", "1963-06-01", "", {"innsbruck-1964"}},
+    {"Innsbruck Olympics", "Preparations.", "1975-06-01", "", {"innsbruck-1976"}},
+    {"Los Angeles Olympics", "Preparations.", "1983-06-01", "", {"los-angeles-1984"}},
+    {"Los Angeles Olympics", "Preparations.", "2027-06-01", "", {"los-angeles-2028"}},
+    // the window is not taken by an Olympic word of the other season, nor by a sentence
+    // that names the host city of other Games and none of the window's
+    {"Build-up", "Beijing prepares for the Winter Olympics in February.", "2021-08-15", "en", {}},
+    {"Build-up", "The Winter Olympics are next.", "2021-08-15", "en", {}},
+    {"Build-up", "The Olympic Winter Games are next.", "2021-08-15", "en", {}},
+    {"Vorschau", "Die Olympischen Winterspiele folgen.", "2021-08-15", "de", {}},
+    {"Anteprima", "Le Olimpiadi invernali sono vicine.", "2021-08-15", "it", {}},
+    {"Build-up", "The Summer Olympics are on.", "2021-08-01", "en", {"tokyo-2020"}},
+    {"Ski", "The Winter Olympics are on.", "2022-02-10", "en", {"beijing-2022"}},
+    {"Ski", "The Summer Olympics are far.", "2022-02-10", "en", {}},
+    {"Build-up", "Beijing has built the halls long before the Olympic flame is lit.", "2021-08-15", "en", {}},
+    {"Build-up", "Beijing watched Tokyo while the Olympic flame burned on.", "2021-08-15", "en", {"tokyo-2020"}},
+    {"Build-up", "Beijing prepares its halls. The Olympic champion won.", "2021-08-15", "en", {"tokyo-2020"}},
+    // a host city's namesake in another country ("Paris, Texas") is no host city
+    {"Fans", "Fans watched the London Olympics, so did Paris, Texas.", "2012-08-01", "en", {"london-2012"}},
+    {"Trials", "Olympic trials in Athens, Georgia.", "1995-06-01", "", {}},
+    {"Trials", "Olympic trials in Athens.", "1995-06-01", "", {"athens-2004"}},
+    {"Venues", "Olympic venues in Atlanta, Georgia.", "1995-06-01", "", {"atlanta-1996"}},
+    {"Swim", "An Olympic swimmer from Vancouver, Washington.", "2009-06-01", "", {}},
+    {"Swim", "An Olympic swimmer from London Ontario.", "2011-06-01", "", {}},
+    // a bare year next to an Olympic word names that year's Games and takes the word from the
+    // window: "olympic report 2004" cannot be told from "the 2004 Olympics" (documented limit)
+    {"olympic report 2004", "", "2008-08-17", "", {"athens-2004"}},
+    {"The 2004 Olympics", "Phelps. The Olympic pool.", "2008-08-17", "", {"athens-2004", "beijing-2008"}},
 };
 // clang-format on
 
