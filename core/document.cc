@@ -21,6 +21,30 @@ void add_body_map(Xapian::Document& doc, std::string_view body, const std::vecto
   doc.add_value(schema::kSlotBodyMap, encode_body_map(make_body_map(body, tokens)));
 }
 
+// Spaces around a whole value are no part of it: " AP " is "AP", and "  " is no value
+// (no term, no facet value: the article counts as missing).
+std::string_view trim_space(std::string_view s) {
+  const char* ws = " \t\r\n\f\v";
+  const std::size_t b = s.find_first_not_of(ws);
+  if (b == std::string_view::npos) return {};
+  return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+// A kExact field's value as its term holds it: trimmed and folded; "" when it is none
+// (blank, or too long for a term).
+std::string exact_value(const Analyzer& analyzer, std::string_view v) {
+  std::string folded(trim_space(analyzer.fold(trim_space(v))));
+  return folded.size() <= kMaxTermBytes ? folded : std::string();
+}
+
+// A facet slot keyed by its folded value (schema::FacetFrom::kKeyed)?
+bool keyed_slot(Xapian::valueno slot) {
+  for (const schema::Facet& facet : schema::kFacets) {
+    if (facet.slot == slot) return facet.from == schema::FacetFrom::kKeyed;
+  }
+  return false;
+}
+
 std::string with_prefix(std::string_view prefix, const std::string& term) {
   std::string t;
   t.reserve(prefix.size() + term.size());
@@ -118,6 +142,11 @@ void for_each_value(const Article& a, const schema::Field& f, Fn fn) {
     fn(v);
   }
 }
+// Computed at index time (the taggers'), never read: not an input field, nor an index-only
+// row (which indexes an input field's member again).
+bool derived_field(const schema::Field& f) {
+  return !f.has(schema::kRead) && !schema::index_only(f);
+}
 // A field's values, for comparing (a text field: itself, empty or not).
 std::vector<std::string> field_values(const Article& a, const schema::Field& f) {
   return f.is_list() ? a.*f.member.list : std::vector<std::string>{a.*f.member.text};
@@ -151,10 +180,8 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
       }
       case FieldKind::kExact:
         for_each_value(a, f, [&](const std::string& v) {
-          const std::string folded = analyzer_.fold(v);
-          if (!folded.empty() && folded.size() <= kMaxTermBytes) {
-            doc.add_boolean_term(with_prefix(f.prefix, folded));
-          }
+          const std::string folded = exact_value(analyzer_, v);
+          if (!folded.empty()) doc.add_boolean_term(with_prefix(f.prefix, folded));
         });
         break;
       case FieldKind::kRaw: {
@@ -186,7 +213,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
   // used as it is only when they agree (the common case: no copy of the body).
   bool agree = true;
   for (const schema::Field& f : schema::kFields) {
-    if (!f.has(schema::kRead) && field_values(a, f) != field_values(derived, f)) agree = false;
+    if (derived_field(f) && field_values(a, f) != field_values(derived, f)) agree = false;
   }
   if (agree) {
     add_facet_values(doc, a);
@@ -194,7 +221,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
   } else {
     Article full = a;
     for (const schema::Field& f : schema::kFields) {
-      if (f.has(schema::kRead)) continue;
+      if (!derived_field(f)) continue;
       if (f.is_list())
         full.*f.member.list = std::move(derived.*f.member.list);
       else
@@ -208,21 +235,25 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
 
 // Each field with a facet slot: a single value as written, a list sorted, unique and
 // packed (schema::encode_list). Exact fields hold their values folded, as their terms do,
-// so that a facet value is what a filter on it matches.
+// so that a facet value is what a filter on it matches; a single exact value (the source,
+// FacetFrom::kKeyed) is keyed by its folded form and keeps its form as written.
 void DocumentBuilder::add_facet_values(Xapian::Document& doc, const Article& a) {
   for (const schema::Field& f : schema::kFields) {
     if (f.facet_slot == schema::kNoSlot) continue;
     const bool fold = f.kind == schema::FieldKind::kExact;
     std::vector<std::string> values;
     for_each_value(a, f, [&](const std::string& v) {
-      std::string value = fold ? analyzer_.fold(v) : v;
-      if (!value.empty() && (!fold || value.size() <= kMaxTermBytes)) {
-        values.push_back(std::move(value));
-      }
+      std::string value = fold ? exact_value(analyzer_, v) : v;
+      if (!value.empty()) values.push_back(std::move(value));
     });
     if (values.empty()) continue;
     if (!f.is_list()) {
-      doc.add_value(f.facet_slot, values.front());
+      if (keyed_slot(f.facet_slot)) {
+        values.emplace_back(trim_space(a.*f.member.text));  // the label, as written
+        doc.add_value(f.facet_slot, schema::encode_list(values));
+      } else {
+        doc.add_value(f.facet_slot, values.front());
+      }
       continue;
     }
     std::sort(values.begin(), values.end());

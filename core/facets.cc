@@ -61,10 +61,13 @@ FacetSpec parse_item(std::string_view item) {
   return spec;
 }
 
-// The facet values one slot value stands for; false when the value cannot be read (a
-// damaged document): it then counts as missing rather than as a made-up value.
-bool values_of(schema::FacetFrom from, const std::string& raw, std::vector<std::string>& out) {
+// The facet values one slot value stands for (and, for a keyed value, its display form in
+// `display`); false when the value cannot be read (a damaged document): it then counts as
+// missing rather than as a made-up value.
+bool values_of(schema::FacetFrom from, const std::string& raw, std::vector<std::string>& out,
+               std::string& display) {
   out.clear();
+  display.clear();
   auto date_ok = [&raw] {
     return raw.size() == 8 && raw.find_first_not_of("0123456789") == std::string::npos;
   };
@@ -74,6 +77,11 @@ bool values_of(schema::FacetFrom from, const std::string& raw, std::vector<std::
       return true;
     case schema::FacetFrom::kList:
       return schema::decode_list(raw, out) && !out.empty();
+    case schema::FacetFrom::kKeyed:
+      if (!schema::decode_list(raw, out) || out.size() != 2 || out[0].empty()) return false;
+      display = std::move(out[1]);
+      out.resize(1);
+      return true;
     case schema::FacetFrom::kYear:
       if (!date_ok()) return false;
       out.push_back(raw.substr(0, 4));
@@ -90,6 +98,16 @@ std::string label_of(std::string_view facet, const std::string& value) {
   if (facet == "games") return games_label(value);
   if (facet == "country") return country_label(value);
   return value;
+}
+
+// The display form most documents have (ties: the first in byte order), so that the label
+// does not depend on which document was indexed first or on which shard.
+std::string most_common(const std::map<std::string, Xapian::doccount>& forms) {
+  auto best = forms.begin();
+  for (auto it = forms.begin(); it != forms.end(); ++it) {
+    if (it->second > best->second) best = it;
+  }
+  return best == forms.end() ? std::string() : best->first;
 }
 
 }  // namespace
@@ -141,13 +159,17 @@ std::vector<FacetCounts> FacetCounter::counts(Xapian::doccount matches, bool mat
     const schema::Facet& f = *schema::find_facet(s.name);
     const Xapian::ValueCountMatchSpy& spy = *spies_->by_slot.at(f.slot);
     std::map<std::string, Xapian::doccount> tally;
+    // A keyed facet: each key's display forms ("AP", "ap") and their counts.
+    std::map<std::string, std::map<std::string, Xapian::doccount>> displays;
     Xapian::doccount with_value = 0;
+    std::string display;
     // The spy counts each distinct slot value (a whole list for tags): split them here.
     for (auto it = spy.values_begin(); it != spy.values_end(); ++it) {
-      if (!values_of(f.from, *it, values)) continue;
+      if (!values_of(f.from, *it, values, display)) continue;
       const Xapian::doccount n = it.get_termfreq();
       with_value += n;
       for (const std::string& v : values) tally[v] += n;
+      if (f.from == schema::FacetFrom::kKeyed) displays[values.front()][display] += n;
     }
     FacetCounts c;
     c.name = s.name;
@@ -161,7 +183,11 @@ std::vector<FacetCounts> FacetCounter::counts(Xapian::doccount matches, bool mat
                         return a.second != b.second ? a.second > b.second : a.first < b.first;
                       });
     for (std::size_t i = 0; i < top; ++i) {
-      c.values.push_back({sorted[i].first, label_of(s.name, sorted[i].first), sorted[i].second});
+      const std::string& v = sorted[i].first;
+      const auto forms = displays.find(v);
+      std::string label =
+          forms == displays.end() ? label_of(s.name, v) : most_common(forms->second);
+      c.values.push_back({v, std::move(label), sorted[i].second});
     }
     out.push_back(std::move(c));
   }

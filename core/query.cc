@@ -574,6 +574,12 @@ class Parser {
         // lang:fr-CA, lang:French and lang:fra are the articles' `fr` (core/language.h).
         if (f->prefix == schema::kPrefixLang)
           value = analyzer_.fold(normalize_language(t.text).code);
+        // Whole values are indexed without surrounding spaces (core/document.cc): from:" AP "
+        // is from:AP, and from:"  " is empty.
+        if (f->kind == schema::FieldKind::kExact) {
+          value.erase(0, std::min(value.find_first_not_of(' '), value.size()));
+          value.erase(value.find_last_not_of(' ') + 1);
+        }
         if (value.empty())
           throw QuerySyntaxError(t.value_column, "empty value for " + t.field + ":");
         if (f->kind == schema::FieldKind::kExact && t.type == Lex::kWord && value.back() == '*') {

@@ -394,6 +394,10 @@ bool text_field(simdjson::dom::element v, std::string_view key, const schema::Fi
   std::string& out = a.*f.member.text;
   switch (f.input) {
     case schema::InputRule::kText:
+      // Trimmed, as a text header line's value is: both formats give the same source.
+      if (!string_field(v, key, false, out, error)) return false;
+      out = std::string(trim(out));
+      return true;
     case schema::InputRule::kIdentifier:
     case schema::InputRule::kList:  // not reached: lists are read by list_field
       return string_field(v, key, f.input == schema::InputRule::kIdentifier, out, error);

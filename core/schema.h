@@ -23,8 +23,9 @@ namespace oly::schema {
 // version is refused at open (see core/identity.h).
 // 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk);
 // 4: stems as document terms (kPrefixStem), the synonym table unused;
-// 5: Games and countries (kPrefixGames, kPrefixCountry), facet value slots.
-inline constexpr int kSchemaVersion = 5;
+// 5: Games and countries (kPrefixGames, kPrefixCountry), facet value slots;
+// 6: the whole source as one term (kPrefixFrom), the source facet keyed by it.
+inline constexpr int kSchemaVersion = 6;
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
@@ -37,9 +38,11 @@ inline constexpr std::string_view kPrefixStem = "Z";
 inline constexpr std::string_view kPrefixTag = "K";        // whole folded tag, boolean
 inline constexpr std::string_view kPrefixLang = "L";       // ISO 639-1 code, boolean
 inline constexpr std::string_view kPrefixSource = "XSRC";  // source words, positional
-inline constexpr std::string_view kPrefixDay = "D";        // YYYYMMDD, boolean
-inline constexpr std::string_view kPrefixMonth = "M";      // YYYYMM, boolean
-inline constexpr std::string_view kPrefixYear = "Y";       // YYYY, boolean
+// The whole source folded (`from:`), boolean: "AP" is not "AP Sports", as `source:` has it.
+inline constexpr std::string_view kPrefixFrom = "XF";
+inline constexpr std::string_view kPrefixDay = "D";    // YYYYMMDD, boolean
+inline constexpr std::string_view kPrefixMonth = "M";  // YYYYMM, boolean
+inline constexpr std::string_view kPrefixYear = "Y";   // YYYY, boolean
 // CJK character-space marker, put before the field prefix like kPrefixStem: "XC" + unit
 // for the body, "XCS" + unit for the title (see core/cjk.h). Units are folded text, never
 // an upper-case ASCII letter, so "XCS..." cannot be read as a body unit.
@@ -64,7 +67,8 @@ inline constexpr Xapian::valueno kSlotBodyMap = 3;
 inline constexpr Xapian::valueno kSlotOldestFirst = 4;
 inline constexpr Xapian::valueno kSlotNewestFirst = 5;
 // Facet slots (core/facets.h): the value counted for each matching document. Single
-// values as they are (source as written, lang code); lists (tags folded, Games slugs,
+// values as they are (lang code); the source keyed (FacetFrom::kKeyed: its `from:` term's
+// folded value, then the source as written, for the label); lists (tags folded, Games slugs,
 // IOC codes) sorted, unique and packed with encode_list(), so that Xapian's own
 // ValueCountMatchSpy (which the remote backend knows) counts each distinct list and the
 // searcher splits the lists back: exact per-value counts on every backend.
@@ -184,7 +188,7 @@ inline constexpr unsigned kDerivedField = kStored | kPrinted;
 // Order matters: positional fields get consecutive position ranges in this order. A new
 // article field is one row here (and its Article member).
 // clang-format off
-inline constexpr std::array<Field, 10> kFields{{
+inline constexpr std::array<Field, 11> kFields{{
   // query name, alias, prefix, kind, facet slot, resolver,
   //   member, key, key alias, input rule, use, order
   {"title", "", kPrefixTitle, FieldKind::kText, kNoSlot, nullptr,
@@ -192,7 +196,7 @@ inline constexpr std::array<Field, 10> kFields{{
   {"body", "", "", FieldKind::kText, kNoSlot, nullptr,
      {&Article::body}, "body", "", InputRule::kText,
      kInputField | kNoHeader | kHitless | kMainText, 7},
-  {"source", "", kPrefixSource, FieldKind::kTextFilter, kSlotSource, nullptr,
+  {"source", "", kPrefixSource, FieldKind::kTextFilter, kNoSlot, nullptr,
      {&Article::source}, "source", "", InputRule::kText, kInputField, 3},
   {"tag", "tags", kPrefixTag, FieldKind::kExact, kSlotTags, nullptr,
      {nullptr, &Article::tags}, "tags", "tag", InputRule::kList, kInputField, 6},
@@ -208,15 +212,32 @@ inline constexpr std::array<Field, 10> kFields{{
      resolve_country_value,
      {nullptr, &Article::countries}, "countries", "", InputRule::kList,
      kDerivedField | kHitTail, 9},
+  // Index-only (no Use bit, no key, order -1): a second way to index the source.
+  {"from", "", kPrefixFrom, FieldKind::kExact, kSlotSource, nullptr,
+     {&Article::source}, "", "", InputRule::kText, 0, -1},
   {"url", "", "", FieldKind::kUnindexed, kNoSlot, nullptr,
      {&Article::url}, "url", "", InputRule::kText, kInputField, 4},
 }};
 // clang-format on
 
-// The article fields in record / output order (Field::order).
-inline constexpr std::array<const Field*, kFields.size()> kArticleOrder = [] {
-  std::array<const Field*, kFields.size()> out{};
-  for (const Field& f : kFields) out[static_cast<std::size_t>(f.order)] = &f;
+// A row with no Use bit only indexes a member another row reads (`from:` on the source):
+// it is no article field (no key, no place in the record or output, order -1).
+constexpr bool index_only(const Field& f) {
+  return f.use == 0;
+}
+
+constexpr std::size_t article_field_count() {
+  std::size_t n = 0;
+  for (const Field& f : kFields) n += index_only(f) ? 0 : 1;
+  return n;
+}
+
+// The article fields in record / output order (Field::order); index-only rows left out.
+inline constexpr std::array<const Field*, article_field_count()> kArticleOrder = [] {
+  std::array<const Field*, article_field_count()> out{};
+  for (const Field& f : kFields) {
+    if (!index_only(f)) out[static_cast<std::size_t>(f.order)] = &f;
+  }
   return out;
 }();
 
@@ -224,9 +245,21 @@ inline constexpr std::array<const Field*, kFields.size()> kArticleOrder = [] {
 constexpr bool fields_consistent() {
   std::array<int, kFields.size()> seen{};
   for (const Field& f : kFields) {
-    if (f.order < 0 || static_cast<std::size_t>(f.order) >= kFields.size()) return false;
-    if (seen[static_cast<std::size_t>(f.order)]++) return false;
     if ((f.member.text == nullptr) == (f.member.list == nullptr)) return false;  // exactly one
+    if (index_only(f)) {
+      // Indexes what another (article) row holds, so it must be indexed and be a query field.
+      if (f.order != -1 || !f.key.empty() || !f.key_alias.empty()) return false;
+      if (f.kind == FieldKind::kUnindexed || f.kind == FieldKind::kLookup) return false;
+      bool shared = false;
+      for (const Field& g : kFields) {
+        if (!index_only(g) && g.member.text == f.member.text && g.member.list == f.member.list)
+          shared = true;
+      }
+      if (!shared) return false;
+      continue;
+    }
+    if (f.order < 0 || static_cast<std::size_t>(f.order) >= article_field_count()) return false;
+    if (seen[static_cast<std::size_t>(f.order)]++) return false;
     if (f.key.empty()) return false;
     if ((f.input == InputRule::kList) != f.is_list()) return false;
     if (f.has(kHashed) && !f.has(kRead)) return false;  // derived fields are never hashed
@@ -242,6 +275,9 @@ static_assert(fields_consistent(), "schema::kFields: see fields_consistent()");
 enum class FacetFrom {
   kValue,  // the slot's value is the facet value
   kList,   // the slot holds an encode_list() list: each element counts
+  // The slot holds encode_list({key, display}): the key (the folded value a filter term
+  // holds) counts, the display form (as written) labels it.
+  kKeyed,
   kYear,   // kSlotDate "YYYYMMDD": its first 4 digits
   kMonth,  // kSlotDate: "YYYY-MM"
 };
@@ -253,7 +289,7 @@ struct Facet {
 };
 
 inline constexpr std::array<Facet, 7> kFacets{{
-    {"source", kSlotSource, FacetFrom::kValue},
+    {"source", kSlotSource, FacetFrom::kKeyed},
     {"year", kSlotDate, FacetFrom::kYear},
     {"month", kSlotDate, FacetFrom::kMonth},
     {"lang", kSlotLang, FacetFrom::kValue},
@@ -266,9 +302,10 @@ inline constexpr std::array<Facet, 7> kFacets{{
 constexpr bool facets_match_fields() {
   for (const Facet& facet : kFacets) {
     for (const Field& f : kFields) {
-      if (f.facet_slot == facet.slot && (facet.from == FacetFrom::kList) != f.is_list()) {
-        return false;
-      }
+      if (f.facet_slot != facet.slot) continue;
+      if ((facet.from == FacetFrom::kList) != f.is_list()) return false;
+      // A keyed value's key is a whole folded value: the field's kExact term.
+      if (facet.from == FacetFrom::kKeyed && f.kind != FieldKind::kExact) return false;
     }
   }
   return true;

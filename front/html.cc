@@ -176,16 +176,18 @@ std::string mark(std::string_view text, const std::vector<ByteRange>& ranges) {
 
 std::optional<std::string> facet_filter(std::string_view facet, std::string_view value) {
   static const std::pair<std::string_view, std::string_view> kFields[] = {
-      {"source", "source"}, {"year", "date"},   {"month", "date"},     {"lang", "lang"},
-      {"tags", "tag"},      {"games", "games"}, {"country", "country"}};
+      {"source", "from"}, {"year", "date"},   {"month", "date"},     {"lang", "lang"},
+      {"tags", "tag"},    {"games", "games"}, {"country", "country"}};
   std::string_view field;
   for (const auto& [f, name] : kFields) {
     if (f == facet) field = name;
   }
   // The query language has no escape inside quotes; a control character is not typed.
-  const bool sayable = !value.empty() && std::none_of(value.begin(), value.end(), [](char c) {
-    return c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
-  });
+  // A blank value is none (its filter would be a query error).
+  const bool sayable = value.find_first_not_of(" \t") != std::string_view::npos &&
+                       std::none_of(value.begin(), value.end(), [](char c) {
+                         return c == '"' || static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+                       });
   if (field.empty() || !sayable) return std::nullopt;
   // Codes and slugs are single words; a source or a tag is quoted, so that spaces,
   // parentheses, a trailing `*` or a colon stay part of it.

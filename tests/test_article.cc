@@ -401,6 +401,7 @@ TEST_CASE("content_hash changes with every input field and with no derived one",
   const std::string h = oly::content_hash(base);
   CHECK(oly::content_hash(oly::test::full_sample(0)) == h);  // equal articles, equal hashes
   for (const schema::Field& f : schema::kFields) {
+    if (schema::index_only(f)) continue;  // its member is another row's (the source)
     INFO("field " << f.key);
     oly::Article changed = base;
     oly::test::set_field(changed, f, oly::test::sample_values(f, 1));

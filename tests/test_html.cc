@@ -422,17 +422,19 @@ TEST_CASE("facet_filter: each facet's value as the query language writes it", "[
       {"year", "2021", "date:2021"},
       {"month", "2021-08", "date:2021-08"},
       {"lang", "fr", "lang:fr"},
-      {"source", "Reuters", "source:\"Reuters\""},
-      {"source", "Le Monde (Paris)", "source:\"Le Monde (Paris)\""},
-      {"source", "a:b*", "source:\"a:b*\""},
-      {"source", "Ouest-France", "source:\"Ouest-France\""},
+      {"source", "Reuters", "from:\"Reuters\""},
+      {"source", "Le Monde (Paris)", "from:\"Le Monde (Paris)\""},
+      {"source", "a:b*", "from:\"a:b*\""},
+      {"source", "Ouest-France", "from:\"Ouest-France\""},
       {"tags", "track and field", "tag:\"track and field\""},
       {"tags", "東京", "tag:\"東京\""},
       {"lang", "zh Hant", "lang:\"zh Hant\""},
       {"source", "The \"Daily\"", ""},  // no escape inside quotes: no link
       {"source", "tab\there", ""},
       {"source", "", ""},
-      {"colour", "red", ""},  // not a facet the page knows
+      {"source", "  ", ""},  // blank: no value a filter could say (from:"  " is an error)
+      {"source", "ap sports", "from:\"ap sports\""},  // the whole source, not its words
+      {"colour", "red", ""},                          // not a facet the page knows
   };
   for (const Row& r : rows) {
     CAPTURE(r.facet, r.value);
@@ -462,7 +464,7 @@ TEST_CASE("facets: links that add the filter, counts, 'about', escaped labels", 
   oly::FacetCounts source;
   source.name = "source";
   source.estimated = true;
-  source.values = {{"<b>Evil</b> & \"co\"", "", 3}, {"Le Monde", "", 2}};
+  source.values = {{"<b>Evil</b> & \"co\"", "", 3}, {"le monde", "Le Monde", 2}};
   source.distinct = 2;
   oly::FacetCounts empty;
   empty.name = "games";
@@ -473,7 +475,8 @@ TEST_CASE("facets: links that add the filter, counts, 'about', escaped labels", 
                   "Jamaica</a> <span class=\"count\">1,234</span>") != std::string::npos);
   CHECK(page.find("<li class=\"more\">and 3 more</li>") != std::string::npos);
   CHECK(page.find(">Le Monde</a> <span class=\"count\">about 2</span>") != std::string::npos);
-  CHECK(page.find("%20source%3A%22Le%20Monde%22&amp;sort=-date\"") != std::string::npos);
+  // The source's value (its folded whole form) in from:, which matches exactly what it counts.
+  CHECK(page.find("%20from%3A%22le%20monde%22&amp;sort=-date\"") != std::string::npos);
   // A label is text: escaped; a value with a double quote has no link (it cannot be said).
   CHECK(page.find("<span>&lt;b&gt;Evil&lt;/b&gt; &amp; &quot;co&quot;</span>") !=
         std::string::npos);
