@@ -459,3 +459,11 @@ TEST_CASE("derived fields given in the input article are not indexed nor stored"
     }
   }
 }
+
+TEST_CASE("a vocabulary field has a resolver, and only a vocabulary field has one",
+          "[document][schema]") {
+  for (const oly::schema::Field& f : oly::schema::kFields) {
+    INFO(f.name);
+    CHECK((f.kind == oly::schema::FieldKind::kLookup) == (f.resolve != nullptr));
+  }
+}
