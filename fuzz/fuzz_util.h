@@ -73,7 +73,9 @@ inline std::string show(std::string_view s, std::size_t max = 200) {
 // field of the schema table valid UTF-8, no derived field read from input, a title or a
 // body, the date empty or normalised to YYYY-MM-DD.
 inline void check_article(const oly::Article& a) {
-  for (const oly::schema::Field& f : oly::schema::kFields) {
+  // The article's fields once each (an index-only row, `from:`, reads the source's member).
+  for (const oly::schema::Field* fp : oly::schema::kArticleOrder) {
+    const oly::schema::Field& f = *fp;
     const std::string name(f.key);
     if (f.is_list()) {
       const auto& list = a.*f.member.list;
