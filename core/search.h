@@ -53,8 +53,8 @@ struct SearchRequest {
   std::string language;      // stemmer for query words; "" = every language of the shards
   std::string since, until;  // date bounds (YYYY[-MM[-DD]]), "" when open
   SnippetOptions snippet;
-  bool snippets = true;      // false for --ids and --count: no stored text is read
-  bool exact_count = false;  // count every match instead of estimating
+  bool snippets = true;           // false for --ids and --count: no stored text is read
+  bool exact_count = false;       // count every match instead of estimating
   std::vector<FacetSpec> facets;  // facet counts over every match (core/facets.h)
   // "Today" for relative dates (`--since 7d`, `date:last-month`), YYYY-MM-DD; "" = the
   // UTC date when the request runs (core/dates.h).
