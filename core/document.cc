@@ -196,11 +196,7 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
       case FieldKind::kLookup:
         // Derived from the text above (the taggers), never from the input article.
         for_each_value(derived, f, [&](const std::string& v) {
-          std::string term = with_prefix(f.prefix, v);
-          for (std::size_t i = f.prefix.size(); i < term.size(); ++i) {
-            if (term[i] >= 'A' && term[i] <= 'Z') term[i] = static_cast<char>(term[i] - 'A' + 'a');
-          }
-          doc.add_boolean_term(term);
+          doc.add_boolean_term(schema::lookup_term(f.prefix, v));
         });
         break;
       case FieldKind::kUnindexed:

@@ -641,13 +641,7 @@ class Parser {
     QueryNode n;
     n.kind = Kind::kFilter;
     n.label = std::string(f.name) + ":" + t.text;
-    auto term = [&](const std::string& v) {
-      std::string s = std::string(f.prefix) + v;
-      for (std::size_t i = f.prefix.size(); i < s.size(); ++i) {
-        if (s[i] >= 'A' && s[i] <= 'Z') s[i] = static_cast<char>(s[i] - 'A' + 'a');
-      }
-      return s;
-    };
+    auto term = [&](const std::string& v) { return schema::lookup_term(f.prefix, v); };
     if (values.size() == 1) {
       n.filter_term = term(values[0]);
       // --explain shows what the name was resolved to: `country:KOR from south korea`.

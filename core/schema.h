@@ -320,6 +320,15 @@ constexpr const Facet* find_facet(std::string_view name) {
   return nullptr;
 }
 
+// The boolean term of a vocabulary (kLookup) value: the prefix, then the value in lower
+// case ("XN" + "JPN" -> "XNjpn"), so that it cannot be read as a longer prefix. The
+// document builder and the query parser both spell it through here.
+inline std::string lookup_term(std::string_view prefix, std::string_view value) {
+  std::string term(prefix);
+  for (char c : value) term += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return term;
+}
+
 // A list value slot: each element as its length (one byte per 7 bits, low first, high
 // bit = more) then its bytes. Any byte may occur in an element (a tag can hold anything).
 inline std::string encode_list(const std::vector<std::string>& sorted_unique) {
