@@ -24,8 +24,9 @@ namespace oly::schema {
 // 2: stems in the synonym table; 3: id value slot (kSlotId), CJK character units (kPrefixCjk);
 // 4: stems as document terms (kPrefixStem), the synonym table unused;
 // 5: Games and countries (kPrefixGames, kPrefixCountry), facet value slots;
-// 6: the whole source as one term (kPrefixFrom), the source facet keyed by it.
-inline constexpr int kSchemaVersion = 6;
+// 6: the whole source as one term (kPrefixFrom), the source facet keyed by it;
+// 7: near-duplicate groups (kSlotSimHash, kSlotDupGroup, kPrefixDupBand, kPrefixDupGroup).
+inline constexpr int kSchemaVersion = 7;
 
 // Term prefixes.
 inline constexpr std::string_view kPrefixId = "Q";     // unique article id, boolean
@@ -52,6 +53,10 @@ inline constexpr std::string_view kPrefixCjk = "XC";
 // cannot be read as a longer prefix, Xapian's convention for upper-case starts).
 inline constexpr std::string_view kPrefixGames = "XG";
 inline constexpr std::string_view kPrefixCountry = "XN";
+// Near duplicates (core/dupes.h), boolean: the fingerprint's bands (candidate lookup at
+// index time) and the group key (a group's members). Defined by the duplicates task.
+inline constexpr std::string_view kPrefixDupBand = "XH";
+inline constexpr std::string_view kPrefixDupGroup = "XDG";
 
 // Value slots.
 inline constexpr Xapian::valueno kSlotDate = 0;         // "YYYYMMDD"; sorts as a string
@@ -77,6 +82,10 @@ inline constexpr Xapian::valueno kSlotLang = 7;
 inline constexpr Xapian::valueno kSlotTags = 8;
 inline constexpr Xapian::valueno kSlotGames = 9;
 inline constexpr Xapian::valueno kSlotCountries = 10;
+// Near duplicates (core/dupes.h): the body's SimHash fingerprint, and the key of the
+// group of near-duplicate articles it belongs to (what --collapse collapses on).
+inline constexpr Xapian::valueno kSlotSimHash = 11;
+inline constexpr Xapian::valueno kSlotDupGroup = 12;
 inline constexpr Xapian::valueno kNoSlot = Xapian::BAD_VALUENO;
 
 // Metadata keys (Xapian user metadata).

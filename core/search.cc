@@ -30,7 +30,7 @@ SearchOptions with_specs(SearchOptions o) {
 // equal requests. A field added to SearchRequest must be added here: the assertion
 // below fails until it is (a reused result would otherwise ignore it).
 std::string request_key(const SearchRequest& r) {
-  static_assert(sizeof(SearchRequest) == 240, "SearchRequest changed: update request_key()");
+  static_assert(sizeof(SearchRequest) == 280, "SearchRequest changed: update request_key()");
   std::string key;
   auto add = [&key](std::string_view field) {
     key += std::to_string(field.size());
@@ -43,6 +43,7 @@ std::string request_key(const SearchRequest& r) {
   add(r.until);
   // The resolved day, not the field: a kept result of `--since 7d` is stale tomorrow.
   add(today_utc(r.today));
+  add(r.recency);
   for (const FacetSpec& f : r.facets) {
     add(f.name);
     add(std::to_string(f.top));
@@ -55,6 +56,9 @@ std::string request_key(const SearchRequest& r) {
   key += r.match_any ? 'a' : '-';
   key += r.snippets ? 's' : '-';
   key += r.exact_count ? 'c' : '-';
+  key += r.suggest ? 'm' : '-';
+  key += r.collapse ? 'g' : '-';
+  // The ranking task adds its switches (core/ranking.h) here.
   return key;
 }
 

@@ -18,6 +18,7 @@
 #include "facets.h"
 #include "index_set.h"
 #include "query.h"
+#include "ranking.h"
 #include "snippet.h"
 
 namespace oly {
@@ -59,6 +60,12 @@ struct SearchRequest {
   // "Today" for relative dates (`--since 7d`, `date:last-month`), YYYY-MM-DD; "" = the
   // UTC date when the request runs (core/dates.h).
   std::string today;
+  RankingOptions ranking;  // ranking switches (core/ranking.h)
+  bool suggest = true;     // did-you-mean for a query with few matches (core/suggest.h)
+  bool collapse = false;   // one hit per near-duplicate group (core/dupes.h)
+  // Blend relevance with freshness: the half-life as written ("30d", "2w"); "" = off.
+  // "Now" is `today` (core/recency.h).
+  std::string recency;
 };
 
 // A request field that cannot be answered (a bad --since, an unknown language): the
@@ -83,6 +90,9 @@ struct Hit {
   // body order) and the body has more: the snippet is then chosen among those.
   bool matches_truncated = false;
   std::vector<ByteRange> title_highlights;  // into article.title
+  // --collapse: the other members of this hit's near-duplicate group (core/dupes.h).
+  std::size_t similar_count = 0;
+  std::vector<std::string> similar_ids;
 };
 
 struct SearchResult {
@@ -101,6 +111,9 @@ struct SearchResult {
   std::size_t shards_total = 0;
   std::vector<ShardFailure> shards_failed;
   std::vector<FacetCounts> facets;  // in the order asked
+  // Did you mean: the query rewritten from the index's vocabulary, "" when none (never
+  // applied; core/suggest.h).
+  std::string suggestion;
 };
 
 // What the server's /stats reports about the open index.
