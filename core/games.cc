@@ -357,7 +357,7 @@ const GamesTagger::Tables& tables() {
 
 // What one field's tokens say, as a short list of the few tokens that matter.
 struct Event {
-  enum Kind : uint8_t { kOlympicWord, kGames, kSeason, kCity, kYear, kCityYear };
+  enum Kind : uint8_t { kOlympicWord, kGamesName, kSeason, kCity, kYear, kCityYear };
   Kind kind;
   uint32_t begin, end;  // token indexes [begin, end)
   int value;            // name index (kCity), year (kYear), Games (kCityYear), flags (kSeason)
@@ -496,7 +496,7 @@ std::vector<Event> scan(const GamesTagger::Tables& t, const std::vector<Token>& 
       events.push_back({Event::kOlympicWord, at, at + 1, 0});
     } else if ((w.flags & kGamesWord) != 0 && !names_other_thing(t, tokens, i)) {
       // "JO" (Jeux olympiques) is as good as an Olympic word next to a city or year.
-      events.push_back({Event::kGames, at, at + 1, tokens[i].term == "jo" ? 1 : 0});
+      events.push_back({Event::kGamesName, at, at + 1, tokens[i].term == "jo" ? 1 : 0});
     } else if (w.flags & (kSummer | kWinter)) {
       events.push_back({Event::kSeason, at, at + 1, w.flags & (kSummer | kWinter)});
     }
@@ -592,7 +592,7 @@ class GamesResolver {
     }
     if (name.year_only) return;
     if (word == nullptr) {
-      const Event* games = near(events, i, Event::kGames, kOlympicReach);
+      const Event* games = near(events, i, Event::kGamesName, kOlympicReach);
       if (games == nullptr) return;
       if (games->value == 1) gate_ = true;  // "JO de Paris"
     }
@@ -662,7 +662,7 @@ class GamesResolver {
     if (events[i].claimed) return;
     Event* word = near(events, i, Event::kOlympicWord, kOlympicReach);
     if (word == nullptr) {
-      const Event* jo = near(events, i, Event::kGames, 1);
+      const Event* jo = near(events, i, Event::kGamesName, 1);
       if (jo == nullptr || jo->value != 1) return;
       gate_ = true;  // "JO 2024"
     }
