@@ -90,6 +90,34 @@ class Lexer {
     return out;
   }
 
+  // QueryOptions::plain: one word lexeme per token of the analyzer, so nothing in the text
+  // can be syntax. Cutting at the analyzer's words (not at spaces) makes `title:x` or
+  // `AT&T` separate words, as every other engine reading "plain words" would.
+  std::vector<Lexeme> run_plain(Analyzer& analyzer) {
+    check_input();
+    const std::size_t dropped_before = analyzer.dropped_tokens();
+    const std::vector<Token> tokens = analyzer.tokenize(q_);
+    if (analyzer.dropped_tokens() != dropped_before) {
+      throw QuerySyntaxError(1, fmt::format("the query has a word longer than the {}-byte term "
+                                            "limit; words that long are not indexed",
+                                            kMaxTermBytes));
+    }
+    if (tokens.empty() && q_.find_first_not_of(" \t\n\r\f") != std::string_view::npos)
+      throw QuerySyntaxError(1, "the query has no searchable words");
+    std::vector<Lexeme> out;
+    for (const Token& t : tokens) {
+      Lexeme lx;
+      lx.type = Lex::kWord;
+      lx.text = std::string(q_.substr(t.begin, t.end - t.begin));
+      lx.column = lx.text_column = col(t.begin);
+      out.push_back(std::move(lx));
+    }
+    Lexeme end;
+    end.column = col(q_.size());
+    out.push_back(end);
+    return out;
+  }
+
  private:
   // Columns are asked for in increasing byte order, so count from the last answer rather
   // than from the start (a 10,000-word query would otherwise be quadratic).
@@ -918,7 +946,8 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
                         const std::vector<const Stemmer*>& stemmers, const QueryOptions& options) {
   ParsedQuery pq;
   pq.text = std::string(query);
-  Parser p(Lexer(query).run(), analyzer, stemmers, options);
+  Lexer lexer(query);
+  Parser p(options.plain ? lexer.run_plain(analyzer) : lexer.run(), analyzer, stemmers, options);
   pq.root = p.parse();
   pq.ignored = p.take_ignored();
   return pq;

@@ -67,6 +67,11 @@ struct QueryNode {
 
 struct QueryOptions {
   bool match_any = false;  // --any: plain words are optional (ranked OR)
+  // --plain: every analysed token of the text is a word; no operators (AND, OR, NOT, NEAR,
+  // +, -), fields, quotes, groups or wildcards. For text passed on verbatim (TIME's
+  // upper-case requests hold AND, OR and NOT as words), where reading syntax would be a
+  // silent misreading. Punctuation is dropped as the analyzer drops it.
+  bool plain = false;
   unsigned near_window = 10;
   Xapian::termcount wildcard_limit = 5000;  // most frequent expansions kept
   std::string today;  // YYYY-MM-DD for relative dates (`date:7d`); "" = today's UTC date

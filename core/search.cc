@@ -54,6 +54,7 @@ std::string request_key(const SearchRequest& r) {
     add(std::to_string(n));
   }
   key += r.match_any ? 'a' : '-';
+  key += r.plain ? 'p' : '-';
   key += r.snippets ? 's' : '-';
   key += r.exact_count ? 'c' : '-';
   key += r.suggest ? 'm' : '-';
@@ -291,6 +292,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   }
   QueryOptions qo;
   qo.match_any = rq.match_any;
+  qo.plain = rq.plain;
   qo.today = rq.today;
   ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
   if (!rq.since.empty() || !rq.until.empty()) {

@@ -48,6 +48,7 @@ struct SearchOptions {
 struct SearchRequest {
   std::string query;
   bool match_any = false;
+  bool plain = false;  // the query is plain words, no syntax (QueryOptions::plain)
   std::size_t limit = 10;
   std::size_t offset = 0;
   SortOrder sort = SortOrder::kRelevance;

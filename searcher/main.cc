@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "diagnostics.h"
+#include "eval_command.h"
 #include "language.h"
 #include "output.h"
 #include "search_command.h"
@@ -34,6 +35,8 @@ struct Flags {
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
   std::string color = "auto", sort = "relevance", bm25, facets;
   bool json = false, ids = false, count = false, no_cache = false;
+  oly::EvalCommand eval;  // --eval / --eval-run, --qrels
+  bool evaluating() const { return !eval.queries.empty() || !eval.run.empty(); }
 };
 
 // "k1=1.2,b=0.75" into the options: each key at most once, finite values in range.
@@ -66,6 +69,45 @@ void parse_bm25(const std::string& spec, oly::SearchOptions& o) {
   }
 }
 
+// The evaluation (front/eval_command.h): measures per query and their means.
+void add_eval_flags(CLI::App& app, Flags& f) {
+  auto* eval = app.add_option("--eval", f.eval.queries,
+                              "Evaluate the ranking: run every query of this file "
+                              "(QUERY_ID<TAB>TEXT, read as --plain words, top 100) with the "
+                              "other flags and print nDCG@10, AP@100, P@10, R@100 per query and "
+                              "their means; needs --qrels")
+                   ->type_name("QUERIES");
+  auto* run = app.add_option("--eval-run", f.eval.run,
+                             "Score a TREC run file (QUERY_ID Q0 DOC_ID RANK SCORE TAG) as --eval "
+                             "does, without an index; needs --qrels")
+                  ->type_name("RUN");
+  eval->excludes(run);
+  app.add_option("--qrels", f.eval.qrels,
+                 "Relevance judgments for --eval/--eval-run: QUERY_ID<TAB>DOC_ID<TAB>GRADE or "
+                 "TREC's QUERY_ID 0 DOC_ID GRADE (grade 0: not relevant)")
+      ->type_name("QRELS");
+}
+
+// --eval and --eval-run print a table of measures: flags that shape another output, or
+// (for a run file) the search that was not made, are refused rather than ignored.
+void check_eval_flags(const CLI::App& app, const Flags& f) {
+  const bool run = !f.eval.run.empty();
+  const char* mode = run ? "--eval-run" : "--eval";
+  if (f.eval.qrels.empty()) throw UsageError(std::string(mode) + " needs --qrels FILE");
+  if (!f.words.empty()) throw UsageError(std::string(mode) + " takes no query arguments");
+  std::vector<std::string> refused = {"--batch",          "--ids",    "--count",
+                                      "--limit",          "--offset", "--snippets",
+                                      "--snippet-length", "--facets", "--explain"};
+  if (run) {
+    for (const char* o : {"--index", "--any", "--plain", "--language", "--sort", "--since",
+                          "--until", "--today", "--bm25", "--partial", "--no-cache"})
+      refused.emplace_back(o);
+  }
+  for (const auto& o : refused) {
+    if (app.count(o) > 0) throw UsageError(o + " does not apply to " + mode);
+  }
+}
+
 void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.set_version_flag("--version", "searcher 0.1.0");
   // Unknown options are collected, not thrown, so that main can explain `bolt -usain`.
@@ -93,6 +135,9 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
       ->type_name("SECONDS")
       ->capture_default_str();
   app.add_flag("--any", cmd.request.match_any, "Match any word (ranked OR) instead of all");
+  app.add_flag("--plain", cmd.request.plain,
+               "Read the query as plain words: AND, OR, NOT, NEAR, +, -, quotes, brackets, "
+               "field:, * are words or punctuation, never syntax (for text passed verbatim)");
   app.add_option("-n,--limit", f.limit, "Hits to show (0 to 1000000000)")
       ->type_name("N")
       ->capture_default_str();
@@ -145,6 +190,7 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "--batch: search every line afresh, even a request seen before at the same "
                "revision of the index (for measuring)");
   app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
+  add_eval_flags(app, f);
 }
 
 // `sh` quoting for the examples in messages.
@@ -183,6 +229,9 @@ double parse_timeout(std::string_view flag, const std::string& text) {
 void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   const auto extras = oly::cli::unknown_arguments(app.remaining());
   if (!extras.empty()) reject_extras(extras, f);
+  if (f.evaluating()) check_eval_flags(app, f);
+  if (!f.evaluating() && !f.eval.qrels.empty())
+    throw UsageError("--qrels goes with --eval or --eval-run");
   using oly::cli::parse_whole_number;
   cmd.request.limit = parse_whole_number("-n/--limit", f.limit, 0, 1000000000);
   cmd.request.offset = parse_whole_number("--offset", f.offset, 0, 1000000000);
@@ -202,7 +251,8 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   if (cmd.batch && !f.words.empty()) {
     throw UsageError("--batch reads queries from stdin; give no query arguments");
   }
-  if (!cmd.batch && f.words.empty()) throw UsageError("no query given (try --help)");
+  if (!cmd.batch && !f.evaluating() && f.words.empty())
+    throw UsageError("no query given (try --help)");
   for (const auto& w : f.words) cmd.request.query += (cmd.request.query.empty() ? "" : " ") + w;
   if (f.indexes.empty()) {
     cmd.search.index.specs.push_back(oly::cli::index_dir(std::nullopt));
@@ -239,6 +289,7 @@ int run(int argc, char** argv, std::ostream& out) {
   }
 
   // Index and other fatal errors: oly::cli::run_main reports them, exit 2.
+  if (flags.evaluating()) return oly::run_eval_command(cmd, flags.eval, out, std::cerr);
   return oly::run_search_command(cmd, std::cin, out, std::cerr);
 }
 
