@@ -957,27 +957,34 @@ ParsedQuery parse_query(std::string_view query, Analyzer& analyzer,
 
 namespace {
 
-Xapian::Query term_query(const QueryNode& n) {
+Xapian::Query term_query(const QueryNode& n, StemMode mode) {
   Xapian::Query exact(n.prefix + n.terms[0]);
-  if (n.stems.empty()) return exact;
+  if (n.stems.empty() || mode == StemMode::kExact) return exact;
   // The word's stem in each query language is a term of every document holding a form of
-  // it ("Z" + field prefix + stem, no positions): one term when the query has one
-  // language, else OP_SYNONYM, so that the stems of several languages score as one BM25
-  // term. The exact word adds its own weight, so exact matches rank first.
+  // it ("Z" + field prefix + stem, no positions).
   //
-  // OR, not AND_MAYBE: the exact word is not always under one of these stems. A document
-  // of a language the query is not stemmed in (`--language xx`) has the stem of its own
-  // language, and a document of a language without a stemmer (ja, an unknown tag) has no
-  // stems at all; both must still match their exact word. The price is Xapian's estimate
-  // for large results: OR counts the documents holding both once per side (the bounds
-  // stay true, and the searcher counts the first 10,000 matches exactly; tests/
-  // test_query.cc records it).
-  std::vector<Xapian::Query> stems;
-  for (const auto& s : n.stems) stems.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
-  Xapian::Query forms = stems.size() == 1
-                            ? stems[0]
-                            : Xapian::Query(Xapian::Query::OP_SYNONYM, stems.begin(), stems.end());
-  return Xapian::Query(Xapian::Query::OP_OR, forms, exact);
+  // The exact word is always a part of its own: it is not always under one of these
+  // stems. A document of a language the query is not stemmed in (`--language xx`) has
+  // the stem of its own language, and a document of a language without a stemmer (ja, an
+  // unknown tag) has no stems at all; both must still match their exact word. The price
+  // is Xapian's estimate for large results: it counts the documents holding both once
+  // per part (the bounds stay true, and the searcher counts the first 10,000 matches
+  // exactly; tests/test_query.cc records it).
+  std::vector<Xapian::Query> parts;
+  for (const auto& s : n.stems) parts.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
+  if (mode == StemMode::kOr) {
+    // Before issue 16: the stems as one synonym, OR'd with the exact word as a second
+    // BM25 term (see RankingOptions).
+    Xapian::Query forms =
+        parts.size() == 1 ? parts[0]
+                          : Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
+    return Xapian::Query(Xapian::Query::OP_OR, forms, exact);
+  }
+  // One BM25 term for the word: its wdf in a document is the count of all its forms plus
+  // that of the exact form, so the exact form counts extra but the word saturates once
+  // and has one idf, like every other word of the query (tests/test_ranking.cc).
+  parts.push_back(exact);
+  return Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
 }
 
 // The character run's share of a CJK word's score. At 1 a text that repeats a character
@@ -1042,7 +1049,7 @@ Xapian::Query wildcard_query(const std::string& stem, const QueryOptions& o,
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
-      return with_cjk_units(n, term_query(n));
+      return with_cjk_units(n, term_query(n, o.ranking.stems));
     case Kind::kPhrase:
     case Kind::kNear: {
       std::vector<Xapian::Query> parts;
@@ -1189,10 +1196,40 @@ void collect(const QueryNode& n, std::vector<MatchItem>& out) {
   }
 }
 
+// The positive words of the query in order, for proximity. Anything else that is
+// positive (a phrase, a wildcard, a group's end) is a break (an empty term), so that only
+// words written next to each other make a pair.
+void proximity_words(const QueryNode& n, std::vector<ProximityWord>& out) {
+  switch (n.kind) {
+    case Kind::kTerm:
+      out.push_back({n.prefix, n.terms[0]});
+      return;
+    case Kind::kFilter:
+    case Kind::kAll:
+      return;
+    case Kind::kAndNot:
+      if (!n.children.empty()) proximity_words(n.children[0], out);
+      out.push_back({});
+      return;
+    case Kind::kAnd:
+    case Kind::kOr:
+    case Kind::kAndMaybe:
+      for (const auto& c : n.children) proximity_words(c, out);
+      out.push_back({});
+      return;
+    default:
+      out.push_back({});
+  }
+}
+
 }  // namespace
 
 Xapian::Query ParsedQuery::to_xapian(const QueryOptions& o, const Xapian::Database* db) const {
-  return build(root, o, db);
+  Xapian::Query q = build(root, o, db);
+  if (!o.ranking.proximity) return q;
+  std::vector<ProximityWord> words;
+  proximity_words(root, words);
+  return with_proximity(std::move(q), words);
 }
 
 std::string ParsedQuery::describe() const {

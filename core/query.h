@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analyzer.h"
+#include "ranking.h"
 
 namespace oly {
 
@@ -74,7 +75,8 @@ struct QueryOptions {
   bool plain = false;
   unsigned near_window = 10;
   Xapian::termcount wildcard_limit = 5000;  // most frequent expansions kept
-  std::string today;  // YYYY-MM-DD for relative dates (`date:7d`); "" = today's UTC date
+  std::string today;       // YYYY-MM-DD for relative dates (`date:7d`); "" = today's UTC date
+  RankingOptions ranking;  // how to_xapian() weighs the words (core/ranking.h)
 };
 
 // One positive piece of the query that can be found in a text, for snippets.

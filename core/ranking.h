@@ -1,11 +1,69 @@
-// Ranking switches: how a parsed query is weighted (exact forms and stems, proximity,
-// feedback, field weights). Owned by the ranking task; placeholder.
+// Ranking switches: how a parsed query is weighted (a word's exact form and its stems,
+// proximity of adjacent query words, pseudo-relevance feedback). Every switch builds a
+// query of Xapian's built-in operators under BM25, so one index, local shards and remote
+// shards (xapian-tcpsrv knows no weighting class of ours) rank alike.
 #pragma once
+
+#include <xapian.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace oly {
 
-struct RankingOptions {
-  // The ranking task defines the switches here (each with its default and its flag).
+// How a query word's exact form and its stem group make its score (`--stems=`).
+enum class StemMode {
+  // One BM25 term per word: OP_SYNONYM(stem group, exact form). The wdf is the stem
+  // group's plus the exact form's, so the exact form counts extra inside one saturating
+  // term, and the word has one idf (of the union); the query's words keep their balance.
+  kSynonym,
+  // Two BM25 terms per word, OP_OR(stem group, exact form) (the ranking before issue 16):
+  // a word with both counts about twice, each part saturating and idf'd on its own.
+  kOr,
+  kExact,  // the exact form only: other forms do not match
 };
+
+// The defaults are the ranking that measured best on TIME (README "Ranking"): kSynonym's
+// idf is Xapian's estimate for the union of the stem and the exact form, which counts
+// the articles holding both twice (the exact form is inside its stem group) and so
+// lowers the idf of common words; proximity with the literature's weights lowered nDCG.
+struct RankingOptions {
+  StemMode stems = StemMode::kOr;  // --stems=synonym|or|exact
+  // --proximity: adjacent query words found next to each other (in order) or within a
+  // few words (any order) add to the score; never changes what matches.
+  bool proximity = false;
+  // --feedback: pseudo-relevance feedback; the top documents' best terms reorder the
+  // query's matches (never add any) and the query runs again (twice the cost).
+  bool feedback = false;
+};
+
+// "synonym", "or", "exact" (nullopt-free: throws std::invalid_argument naming the choices).
+StemMode parse_stem_mode(std::string_view text);
+std::string_view stem_mode_name(StemMode m);
+// "stems=synonym proximity=on feedback=off": for --explain and the cache key.
+std::string describe_ranking(const RankingOptions& o);
+
+// Throws std::invalid_argument when `o` asks for a switch whose ranking depends on how
+// the index is split: --proximity and --feedback gave other scores over 3 shards than
+// over one index of the same articles (Xapian 1.4.22; tests/test_ranking.cc), so over
+// more than one shard they are refused rather than answered differently.
+void check_ranking_layout(const RankingOptions& o, std::size_t shards);
+
+// A body-space word of the query for proximity: its exact (positional) term.
+struct ProximityWord {
+  std::string prefix;
+  std::string term;
+};
+
+// Adds to `base` the proximity bonus of consecutive `words` of the same field (OP_AND_MAYBE:
+// the matches stay those of `base`). Returns `base` when there is no pair.
+Xapian::Query with_proximity(Xapian::Query base, const std::vector<ProximityWord>& words);
+
+// Pseudo-relevance feedback on an Enquire holding the query `q` (already run by the
+// caller's settings): `q` AND_MAYBE the top documents' expansion terms at a lower weight,
+// so the matches stay `q`'s. Returns `q` when the first pass matched nothing.
+Xapian::Query with_feedback(Xapian::Enquire& enquire, const Xapian::Query& q);
 
 }  // namespace oly

@@ -30,7 +30,7 @@ SearchOptions with_specs(SearchOptions o) {
 // equal requests. A field added to SearchRequest must be added here: the assertion
 // below fails until it is (a reused result would otherwise ignore it).
 std::string request_key(const SearchRequest& r) {
-  static_assert(sizeof(SearchRequest) == 280, "SearchRequest changed: update request_key()");
+  static_assert(sizeof(SearchRequest) == 288, "SearchRequest changed: update request_key()");
   std::string key;
   auto add = [&key](std::string_view field) {
     key += std::to_string(field.size());
@@ -59,7 +59,7 @@ std::string request_key(const SearchRequest& r) {
   key += r.exact_count ? 'c' : '-';
   key += r.suggest ? 'm' : '-';
   key += r.collapse ? 'g' : '-';
-  // The ranking task adds its switches (core/ranking.h) here.
+  add(describe_ranking(r.ranking));
   return key;
 }
 
@@ -290,10 +290,16 @@ SearchResult Searcher::run(const SearchRequest& rq) {
       return r;
     }
   }
+  try {
+    check_ranking_layout(rq.ranking, set_.total());
+  } catch (const std::invalid_argument& e) {
+    throw RequestError(e.what());
+  }
   QueryOptions qo;
   qo.match_any = rq.match_any;
   qo.plain = rq.plain;
   qo.today = rq.today;
+  qo.ranking = rq.ranking;
   ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
   if (!rq.since.empty() || !rq.until.empty()) {
     QueryNode both;
@@ -317,13 +323,18 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   r.shards_total = set_.total();
   r.shards_failed = set_.failed();
   r.understood = pq.describe();
-  const Xapian::Query xq = pq.to_xapian(qo, &db);
-  r.xapian = xq.get_description();
+  Xapian::Query xq = pq.to_xapian(qo, &db);
 
   Xapian::Enquire enquire(db);
   enquire.set_query(xq);
   // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
   enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
+  // Feedback reads the top documents by relevance, whatever the order asked for.
+  if (rq.ranking.feedback) {
+    xq = with_feedback(enquire, xq);
+    enquire.set_query(xq);
+  }
+  r.xapian = xq.get_description();
   // Docids depend on how the index was built (bulk shards per thread), so equal scores
   // or dates are ordered by the article id: the same list on every machine.
   if (rq.sort == SortOrder::kRelevance) {

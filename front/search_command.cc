@@ -20,9 +20,10 @@ std::string syntax_message(const QuerySyntaxError& e, std::size_t line) {
 }
 
 // stderr is a terminal too: the query is echoed terminal-safe.
-void explain(std::ostream& err, const SearchResult& r) {
+void explain(std::ostream& err, const SearchResult& r, const RankingOptions& ranking) {
   err << "query: " << terminal_safe(r.query) << "\n"
       << "understood as: " << terminal_safe(r.understood) << "\n"
+      << "ranking: " << describe_ranking(ranking) << "\n"
       << "xapian: " << terminal_safe(r.xapian) << "\n";
 }
 
@@ -108,10 +109,20 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     } catch (const RequestError& e) {
       throw RequestError(std::string("\"facets\": ") + e.what());
     }
+  } else if (key == "stems") {
+    try {
+      r.ranking.stems = parse_stem_mode(text_value(v, key));
+    } catch (const std::invalid_argument& e) {
+      throw RequestError(std::string("\"stems\": ") + e.what());
+    }
+  } else if (key == "proximity" || key == "feedback") {
+    if (!v.is_boolean())
+      throw RequestError("\"" + key + "\": expected true or false, got " + v.dump());
+    (key == "proximity" ? r.ranking.proximity : r.ranking.feedback) = v.get<bool>();
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
-                       "language, facets)");
+                       "language, facets, stems, proximity, feedback)");
   }
 }
 
@@ -163,9 +174,10 @@ RequestFailure syntax_failure(const QuerySyntaxError& e, std::size_t line) {
 
 // Prints `r` and what goes with it on stderr. `warn_shards`: whether stderr must list
 // failed shards (the JSON summary lists them itself).
-void show(ResultPrinter& printer, const SearchCommand& cmd, const SearchResult& r,
-          const PrintContext& ctx, bool warn_shards, std::ostream& out, std::ostream& err) {
-  if (cmd.explain) explain(err, r);
+void show(ResultPrinter& printer, const SearchCommand& cmd, const SearchRequest& rq,
+          const SearchResult& r, const PrintContext& ctx, bool warn_shards, std::ostream& out,
+          std::ostream& err) {
+  if (cmd.explain) explain(err, r, rq.ranking);
   if (warn_shards) print_shard_warning(err, r);
   const std::size_t escaped_before = printer.escaped_ids();
   printer.result(out, r, ctx);
@@ -183,7 +195,7 @@ int run_one(Searcher& searcher, ResultPrinter& printer, const SearchCommand& cmd
     err << terminal_safe(syntax_message(e, 1)) << '\n';
     return kExitError;
   }
-  show(printer, cmd, r, PrintContext{}, cmd.format != OutputFormat::kJson, out, err);
+  show(printer, cmd, base, r, PrintContext{}, cmd.format != OutputFormat::kJson, out, err);
   out.flush();
   return matched(r) ? kExitHits : kExitNoHits;
 }
@@ -230,7 +242,7 @@ int run_batch(Searcher& searcher, ResultPrinter& printer, const SearchCommand& c
       const bool warn =
           cmd.format != OutputFormat::kJson && r.shards_failed.size() > failures_reported;
       if (warn) failures_reported = r.shards_failed.size();
-      show(printer, cmd, r, PrintContext{line_no, rq.snippet.fragments > 0}, warn, out, err);
+      show(printer, cmd, rq, r, PrintContext{line_no, rq.snippet.fragments > 0}, warn, out, err);
       any_hits = any_hits || matched(r);
     } catch (const QuerySyntaxError& e) {
       report_failure(printer, syntax_failure(e, line_no), line_no, out, err);

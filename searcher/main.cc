@@ -34,6 +34,7 @@ struct Flags {
   std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
   std::string color = "auto", sort = "relevance", bm25, facets;
+  std::string stems{oly::stem_mode_name(oly::RankingOptions{}.stems)};
   bool json = false, ids = false, count = false, no_cache = false;
   oly::EvalCommand eval;  // --eval / --eval-run, --qrels
   bool evaluating() const { return !eval.queries.empty() || !eval.run.empty(); }
@@ -191,6 +192,17 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "revision of the index (for measuring)");
   app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
   add_eval_flags(app, f);
+  app.add_option("--stems", f.stems,
+                 "How a word's other forms count: or (its stems and its exact form as two BM25 "
+                 "terms), synonym (one BM25 term per word, the exact form counting extra) or "
+                 "exact (the exact form only)")
+      ->check(CLI::IsMember({"synonym", "or", "exact"}))
+      ->capture_default_str();
+  app.add_flag("--proximity,!--no-proximity", cmd.request.ranking.proximity,
+               "Rank adjacent query words found close together higher (default: off)");
+  app.add_flag("--feedback,!--no-feedback", cmd.request.ranking.feedback,
+               "Pseudo-relevance feedback: add the top 10 hits' best 10 words at half weight "
+               "and search again (default: off)");
 }
 
 // `sh` quoting for the examples in messages.
@@ -259,6 +271,7 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   } else {
     for (const auto& spec : f.indexes) cmd.search.index.specs.push_back(oly::cli::index_dir(spec));
   }
+  cmd.request.ranking.stems = oly::parse_stem_mode(f.stems);
   cmd.request.sort = f.sort == "date"    ? oly::SortOrder::kDateAscending
                      : f.sort == "-date" ? oly::SortOrder::kDateDescending
                                          : oly::SortOrder::kRelevance;

@@ -33,6 +33,19 @@ bool truth(const std::string& name, const std::string& v) {
   throw bad(name, "expected true, false, 1 or 0, got '" + v + "'");
 }
 
+// The ranking switches (core/ranking.h): stems=synonym|or|exact, proximity, feedback.
+void apply_ranking(const ParamMap& p, RankingOptions& o) {
+  if (auto it = p.find("stems"); it != p.end()) {
+    try {
+      o.stems = parse_stem_mode(it->second);
+    } catch (const std::invalid_argument& e) {
+      throw bad("stems", e.what());
+    }
+  }
+  if (auto it = p.find("proximity"); it != p.end()) o.proximity = truth("proximity", it->second);
+  if (auto it = p.find("feedback"); it != p.end()) o.feedback = truth("feedback", it->second);
+}
+
 }  // namespace
 
 ParamMap single_params(const std::multimap<std::string, std::string>& params,
@@ -114,6 +127,7 @@ SearchRequest request_from_params(const ParamMap& p) {
       throw bad("facets", e.what());
     }
   }
+  apply_ranking(p, r.ranking);
   apply_common(p, r);
   check_limits(r);
   return r;

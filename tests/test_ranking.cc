@@ -1,0 +1,323 @@
+// Ranking (issue 16): how a word's exact form and its stems make one BM25 term, the
+// proximity bonus of adjacent query words, pseudo-relevance feedback, the switches'
+// spellings, and the same ranking from one index, three local shards and three remote
+// shards for every switch.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "ranking.h"
+#include "search.h"
+#include "searcher_test_util.h"
+#include "server_util.h"
+#include "test_util.h"
+
+namespace {
+
+using nlohmann::json;
+using oly::RankingOptions;
+using oly::StemMode;
+using oly::test::TempDir;
+using oly::test::write_file;
+using Strings = std::vector<std::string>;
+
+// A small English index of `bodies` (id, body), built by the real indexer.
+struct SmallIndex {
+  TempDir dir{"ranking"};
+  std::string path = dir / "idx";
+  explicit SmallIndex(const std::vector<std::pair<std::string, std::string>>& bodies) {
+    std::string lines;
+    for (const auto& [id, body] : bodies) {
+      lines +=
+          json{{"id", id}, {"lang", "en"}, {"date", "2024-08-01"}, {"body", body}}.dump() + "\n";
+    }
+    write_file(dir / "in.jsonl", lines);
+    const auto r = oly::search_test::run_indexer(path, {dir / "in.jsonl"});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  }
+};
+
+// The ids of the hits, best first.
+Strings ids(oly::Searcher& s, const std::string& query, const RankingOptions& o, bool any = true) {
+  oly::SearchRequest rq;
+  rq.query = query;
+  rq.match_any = any;
+  rq.limit = 100;
+  rq.snippets = false;
+  rq.ranking = o;
+  Strings out;
+  for (const auto& h : s.search(rq).hits) out.push_back(h.article.id);
+  return out;
+}
+
+RankingOptions with(StemMode stems, bool proximity = false, bool feedback = false) {
+  RankingOptions o;
+  o.stems = stems;
+  o.proximity = proximity;
+  o.feedback = feedback;
+  return o;
+}
+
+const std::string kFiller = " the day went on as planned and nothing else was said about it";
+
+// ---------------------------------------------------------------------------------------
+// Exact forms and stems.
+
+struct StemCase {
+  std::string what;
+  std::vector<std::pair<std::string, std::string>> docs;
+  std::string query;
+  StemMode mode;
+  Strings want;  // the ids, best first: all of them, or the first ones when `top_only`
+  bool top_only = false;
+};
+
+const std::vector<StemCase> kStemCases = {
+    // The same counts: the exact form ranks above another form of the word.
+    {"exact form first",
+     {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
+     "rowing",
+     StemMode::kSynonym,
+     {"b", "a"}},
+    {"exact form first (or)",
+     {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
+     "rowing",
+     StemMode::kOr,
+     {"b", "a"}},
+    {"exact only: other forms do not match",
+     {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
+     "rowing",
+     StemMode::kExact,
+     {"b"}},
+    // Each word is one BM25 term: an article with both words (in other forms) ranks above
+    // one with a single word in its exact form. As two terms (or), the exact form's own,
+    // higher idf made the one word outweigh the two.
+    {"every word beats one exact word",
+     {{"a", "the rowing" + kFiller},
+      {"b", "they rowed and relayed" + kFiller},
+      {"c", "rows" + kFiller},
+      {"d", "rowed" + kFiller},
+      {"e", "relayed" + kFiller},
+      {"f", "relay" + kFiller},
+      {"g", "nothing" + kFiller}},
+     "rowing relay",
+     StemMode::kSynonym,
+     {"b"},
+     true},
+    // The same articles as two BM25 terms per word: the single exact words come first.
+    {"one exact word beats every word (or)",
+     {{"a", "the rowing" + kFiller},
+      {"b", "they rowed and relayed" + kFiller},
+      {"c", "rows" + kFiller},
+      {"d", "rowed" + kFiller},
+      {"e", "relayed" + kFiller},
+      {"f", "relay" + kFiller},
+      {"g", "nothing" + kFiller}},
+     "rowing relay",
+     StemMode::kOr,
+     {"f", "a", "b"},
+     true},
+    // A repeated word is one word: the same order as without the repeat.
+    {"a repeated word",
+     {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
+     "rowing rowing ROWING",
+     StemMode::kSynonym,
+     {"b", "a"}},
+};
+
+TEST_CASE("ranking: exact forms and stems, one BM25 term per word", "[ranking]") {
+  for (const StemCase& c : kStemCases) {
+    SECTION(c.what) {
+      SmallIndex ix(c.docs);
+      oly::SearchOptions so;
+      so.index_dir = ix.path;
+      oly::Searcher s(so);
+      Strings got = ids(s, c.query, with(c.mode));
+      if (c.top_only && got.size() > c.want.size()) got.resize(c.want.size());
+      CHECK(got == c.want);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Proximity.
+
+TEST_CASE("ranking: adjacent query words close together rank higher with --proximity",
+          "[ranking]") {
+  // The same words, counts and length; "a" (first by id when scores tie) has them apart.
+  SmallIndex ix({{"a", "gold" + kFiller + " medal"}, {"b", "gold medal" + kFiller}});
+  oly::SearchOptions so;
+  so.index_dir = ix.path;
+  oly::Searcher s(so);
+  for (StemMode m : {StemMode::kSynonym, StemMode::kOr, StemMode::kExact}) {
+    INFO(oly::stem_mode_name(m));
+    CHECK(ids(s, "gold medal", with(m, false)) == Strings{"a", "b"});
+    CHECK(ids(s, "gold medal", with(m, true)) == Strings{"b", "a"});
+    CHECK(ids(s, "gold medal", with(m, true), false) == Strings{"b", "a"});
+    // In either order (unordered window), and never adding a match.
+    CHECK(ids(s, "medal gold", with(m, true)) == Strings{"b", "a"});
+    CHECK(ids(s, "gold silver", with(m, true)) == Strings{"a", "b"});
+    CHECK(ids(s, "gold silver", with(m, true), false).empty());
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Feedback.
+
+TEST_CASE("ranking: feedback adds terms and keeps exactly the query's matches", "[ranking]") {
+  std::vector<std::pair<std::string, std::string>> docs;
+  for (int i = 0; i < 12; ++i) {
+    docs.push_back({"k" + std::to_string(i), "kayak slalom canoe paddle" + kFiller});
+  }
+  docs.push_back({"x", "canoe trip on the lake" + kFiller});
+  docs.push_back({"y", "a kayak and a paddle on the river" + kFiller});
+  docs.push_back({"z", "nothing to see here" + kFiller});
+  SmallIndex ix(docs);
+  oly::SearchOptions so;
+  so.index_dir = ix.path;
+  oly::Searcher s(so);
+  for (bool any : {true, false}) {
+    for (const std::string q : {"canoe", "kayak paddle", "canoe kayak"}) {
+      INFO(q << (any ? " --any" : ""));
+      Strings plain = ids(s, q, with(StemMode::kSynonym), any);
+      Strings fed = ids(s, q, with(StemMode::kSynonym, false, true), any);
+      REQUIRE_FALSE(plain.empty());
+      std::sort(plain.begin(), plain.end());
+      std::sort(fed.begin(), fed.end());
+      CHECK(fed == plain);
+    }
+  }
+  oly::SearchRequest rq;
+  rq.query = "canoe";
+  rq.ranking = with(StemMode::kSynonym, false, true);
+  const std::string desc = s.search(rq).xapian;
+  CHECK(desc.find("slalom") != std::string::npos);
+  // "x" holds canoe but none of the top articles' other words: feedback ranks it last.
+  rq.limit = 100;
+  CHECK(s.search(rq).hits.back().article.id == "x");
+}
+
+// ---------------------------------------------------------------------------------------
+// Spellings: --stems, --[no-]proximity, --[no-]feedback, the batch keys, --explain.
+
+TEST_CASE("ranking: switch names, --explain and refusals", "[ranking][cli]") {
+  CHECK(oly::parse_stem_mode("synonym") == StemMode::kSynonym);
+  CHECK(oly::parse_stem_mode("or") == StemMode::kOr);
+  CHECK(oly::parse_stem_mode("exact") == StemMode::kExact);
+  for (const char* bad : {"", "Synonym", "stem", "exact "}) {
+    CHECK_THROWS_AS(oly::parse_stem_mode(bad), std::invalid_argument);
+  }
+  CHECK(oly::describe_ranking(RankingOptions{}) == "stems=or proximity=off feedback=off");
+
+  SmallIndex ix({{"a", "gold medal" + kFiller}});
+  using oly::search_test::run_searcher;
+  struct CliCase {
+    Strings args;
+    std::string input;  // for --batch
+    int code;
+    std::string in_err;  // expected in stderr
+  };
+  const std::vector<CliCase> cases = {
+      {{"--explain", "--stems", "or", "--no-proximity", "--feedback", "gold"},
+       "",
+       0,
+       "ranking: stems=or proximity=off feedback=on"},
+      {{"--explain", "gold"}, "", 0, "ranking: stems=or proximity=off feedback=off"},
+      {{"--stems", "stem", "gold"}, "", 2, "--stems"},
+      {{"--stems=", "gold"}, "", 2, "--stems"},
+      {{"--proximity=maybe", "gold"}, "", 2, "proximity"},
+      {{"--batch", "--json", "--explain"},
+       R"({"query":"gold","stems":"exact","proximity":false,"feedback":true})",
+       0,
+       "ranking: stems=exact proximity=off feedback=on"},
+      {{"--batch", "--json"}, R"({"query":"gold","stems":"stem"})", 2, "\"stems\": expected"},
+      {{"--batch", "--json"}, R"({"query":"gold","proximity":1})", 2, "\"proximity\": expected"},
+      {{"--batch", "--json"}, R"({"query":"gold","feedback":"on"})", 2, "\"feedback\": expected"},
+  };
+  for (const CliCase& c : cases) {
+    const auto r = run_searcher(ix.path, c.args, c.input);
+    INFO(c.input << " stderr: " << r.err);
+    CHECK(r.code == c.code);
+    CHECK(r.err.find(c.in_err) != std::string::npos);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// One index, three local shards, three remote shards: the same ids in the same order for
+// every switch.
+
+const std::string kShardQueries =
+    "gold medal\n"
+    "Olympic swimming records\n"
+    "{\"query\":\"running race\",\"any\":true}\n"
+    "{\"query\":\"the opening ceremony in paris\",\"any\":true}\n"
+    "{\"query\":\"athletes won medals\",\"any\":true}\n";
+
+// The hits of each line: "line: id id id ...".
+Strings hit_lists(const oly::search_test::CommandResult& r) {
+  INFO(r.err);
+  CHECK(r.code <= 1);
+  Strings out(6);
+  for (const auto& line : oly::search_test::lines_of(r.out)) {
+    const json j = json::parse(line);
+    if (j["type"] == "hit")
+      out.at(j["line"].get<std::size_t>()) += j["id"].get<std::string>() + " ";
+  }
+  return out;
+}
+
+TEST_CASE("ranking: one index, 3 shards and 3 remote shards rank alike for every switch",
+          "[ranking][scale_out]") {
+  TempDir dir("ranking-shards");
+  const std::string one = dir / "one", sharded = dir / "sh";
+  const std::string src = oly::search_test::shell_quote(OLY_SOURCE_DIR);
+  const std::string indexer = oly::search_test::shell_quote(OLY_INDEXER);
+  REQUIRE(oly::search_test::run_command("cd " + src + " && " + indexer +
+                                        " --progress never -q -d " +
+                                        oly::search_test::shell_quote(one) + " corpus")
+              .code == 0);
+  REQUIRE(oly::search_test::run_command("cd " + src + " && " + indexer +
+                                        " --progress never -q --shards 3 -d " +
+                                        oly::search_test::shell_quote(sharded) + " corpus")
+              .code == 0);
+  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
+  if (oly::scale_out::tcpsrv_program().empty()) {
+    WARN("xapian-tcpsrv is not installed: remote shards not checked");
+  } else {
+    for (const char* s : {"shard0", "shard1", "shard2"}) {
+      servers.push_back(std::make_unique<oly::scale_out::TcpServer>(sharded + "/" + s));
+    }
+  }
+  const std::vector<Strings> switches = {
+      {"--stems", "synonym"}, {"--stems", "or"}, {"--stems", "exact"}};
+  for (const Strings& sw : switches) {
+    Strings args{"--json", "--batch", "--no-cache", "-n", "20", "--snippets", "0"};
+    args.insert(args.end(), sw.begin(), sw.end());
+    INFO(sw.back());
+    const Strings want = hit_lists(oly::search_test::run_searcher(one, args, kShardQueries));
+    CHECK_FALSE(want[1].empty());
+    CHECK(hit_lists(oly::search_test::run_searcher(sharded + "/XAPIANDB", args, kShardQueries)) ==
+          want);
+    if (servers.empty()) continue;
+    Strings remote = args;
+    for (std::size_t i = 1; i < servers.size(); ++i) {
+      remote.push_back("-d");
+      remote.push_back(servers[i]->spec());
+    }
+    CHECK(hit_lists(oly::search_test::run_searcher(servers[0]->spec(), remote, kShardQueries)) ==
+          want);
+  }
+  // Proximity and feedback scored differently over 3 shards: refused there, not answered
+  // differently.
+  for (const char* flag : {"--proximity", "--feedback"}) {
+    const auto r = oly::search_test::run_searcher(sharded + "/XAPIANDB", {flag, "gold medal"});
+    CHECK(r.code == 2);
+    CHECK(r.err.find(std::string(flag) + " ranks differently over 3 shards") != std::string::npos);
+    CHECK(oly::search_test::run_searcher(one, {flag, "gold medal"}).code == 0);
+  }
+}
+
+}  // namespace
