@@ -145,6 +145,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "--batch: search every line afresh, even a request seen before at the same "
                "revision of the index (for measuring)");
   app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
+  app.add_flag("--no-suggest{false}", cmd.request.suggest,
+               "No \"Did you mean\" suggestion for a query with few matches");
 }
 
 // `sh` quoting for the examples in messages.

@@ -63,9 +63,9 @@ void search(const httplib::Request& req, httplib::Response& res, SearcherPool& p
     single_params(query_params(req), {});
     rq = request_from_body(req.body);
   } else {
-    rq = request_from_params(
-        single_params(query_params(req), {"q", "limit", "offset", "sort", "since", "until",
-                                          "snippets", "lang", "any", "facets", "today"}));
+    rq = request_from_params(single_params(
+        query_params(req), {"q", "limit", "offset", "sort", "since", "until", "snippets", "lang",
+                            "any", "facets", "today", "suggest"}));
   }
   SearcherPool::Lease lease = acquire(pool);
   const SearchResult r = answer(lease, rq);
