@@ -15,6 +15,7 @@
 #include "diagnostics.h"
 #include "identity.h"
 #include "schema.h"
+#include "suggest.h"
 #include "utf8.h"
 
 namespace oly {
@@ -98,6 +99,29 @@ std::vector<FacetCounts> facets_apart(Xapian::Database& db, const Xapian::Query&
   const Xapian::doccount lo = mset.get_matches_lower_bound();
   const Xapian::doccount hi = mset.get_matches_upper_bound();
   return counter.counts(std::clamp(mset.get_matches_estimated(), lo, hi), lo == hi);
+}
+
+// Did you mean (core/suggest.h): a rewrite is counted with the request's own options and
+// date bounds, so "more matches" means more of what was asked. Never applied.
+void add_suggestion(const SearchRequest& rq, const QueryOptions& qo, Analyzer& analyzer,
+                    const std::vector<const Stemmer*>& stemmers, Xapian::Database& db,
+                    SearchResult& r) {
+  auto count = [&](const std::string& text) {
+    ParsedQuery pq = parse_query(text, analyzer, stemmers, qo);
+    if (!rq.since.empty() || !rq.until.empty()) {
+      QueryNode both;
+      both.kind = QueryNode::Kind::kAnd;
+      both.children.push_back(std::move(pq.root));
+      both.children.push_back(parse_date_filter(rq.since + ".." + rq.until, rq.today));
+      pq.root = std::move(both);
+    }
+    Xapian::Enquire enquire(db);
+    enquire.set_query(pq.to_xapian(qo, &db));
+    return enquire.get_mset(0, 0, kExactCountUpTo).get_matches_lower_bound();
+  };
+  Suggestion s = suggest_query(rq.query, r.upper_bound, analyzer, db, count);
+  r.suggestion = std::move(s.query);
+  r.suggestion_note = std::move(s.note);
 }
 
 }  // namespace
@@ -396,6 +420,8 @@ SearchResult Searcher::run(const SearchRequest& rq) {
     }
     r.hits.push_back(std::move(h));
   }
+  if (rq.suggest && r.upper_bound < kSuggestBelow)
+    add_suggestion(rq, qo, analyzer_, query_stemmers(rq.language), db, r);
   if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results, opt_.cached_bytes);
   r.elapsed_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();

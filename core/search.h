@@ -115,6 +115,7 @@ struct SearchResult {
   // Did you mean: the query rewritten from the index's vocabulary, "" when none (never
   // applied; core/suggest.h).
   std::string suggestion;
+  std::string suggestion_note;  // why words were not looked at (--explain), or ""
 };
 
 // What the server's /stats reports about the open index.

@@ -384,6 +384,18 @@ std::string HtmlPrinter::summary(const SearchResult& r) const {
     out += fmt::format("<p class=\"count\">Results {}&ndash;{} of {}{}</p>\n", thousands(first),
                        thousands(last), about, thousands(total));
   }
+  // Did you mean: a link to the rewritten query with the same form fields, never applied.
+  if (!r.suggestion.empty()) {
+    out += "<p class=\"suggestion\">Did you mean: ";
+    if (state_) {
+      PageState s = *state_;
+      s.q = r.suggestion;
+      out += "<a href=\"" + escape(page_url(s, 1)) + "\">" + escape(r.suggestion) + "</a>";
+    } else {
+      out += "<q>" + escape(r.suggestion) + "</q>";
+    }
+    out += "?</p>\n";
+  }
   if (!r.understood.empty()) {
     out += "<details class=\"understood\"><summary>How the query was read</summary><code>" +
            escape(r.understood) + "</code></details>\n";

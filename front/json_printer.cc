@@ -100,6 +100,8 @@ Json summary_json(const SearchResult& r, const PrintContext& ctx) {
   s["shards"] = {{"total", r.shards_total}, {"failed", failed}};
   // Only when asked: a summary without facets keeps its keys (JSON version 1, extended).
   if (!r.facets.empty()) s["facets"] = facets_json(r.facets);
+  // Did you mean (never applied): the rewritten query, or null when there is none.
+  s["suggestion"] = r.suggestion.empty() ? Json(nullptr) : Json(r.suggestion);
   return s;
 }
 

@@ -33,6 +33,8 @@ class TextPrinter : public ResultPrinter {
       out << kDim << line << kReset << '\n';
     else
       out << line << '\n';
+    // Offered, never applied: the answer above is for the query as written.
+    if (!r.suggestion.empty()) out << "Did you mean: " << terminal_safe(r.suggestion) << '\n';
     for (const FacetCounts& f : r.facets) facet_line(out, f);
   }
 

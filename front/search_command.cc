@@ -25,6 +25,11 @@ void explain(std::ostream& err, const SearchResult& r, const RankingOptions& ran
       << "understood as: " << terminal_safe(r.understood) << "\n"
       << "ranking: " << describe_ranking(ranking) << "\n"
       << "xapian: " << terminal_safe(r.xapian) << "\n";
+  // Did you mean: only when one was looked for and found, or some words were declined.
+  if (!r.suggestion.empty()) err << "did you mean: " << terminal_safe(r.suggestion) << "\n";
+  if (!r.suggestion_note.empty()) {
+    err << "did you mean: " << terminal_safe(r.suggestion_note) << "\n";
+  }
 }
 
 // --ids output is line-oriented: an id holding a newline or ESC cannot be printed as it
@@ -97,6 +102,9 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else if (key == "any") {
     if (!v.is_boolean()) throw RequestError("\"any\": expected true or false, got " + v.dump());
     r.match_any = v.get<bool>();
+  } else if (key == "suggest") {
+    if (!v.is_boolean()) throw RequestError("\"suggest\": expected true or false, got " + v.dump());
+    r.suggest = v.get<bool>();
   } else if (key == "language") {
     std::string tag = text_value(v, key);
     normalize_language_option(tag);
@@ -122,7 +130,7 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
-                       "language, facets, stems, proximity, feedback)");
+                       "language, facets, stems, proximity, feedback, suggest)");
   }
 }
 

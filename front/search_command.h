@@ -21,9 +21,9 @@ struct SearchCommand {
 
 // A --batch line that starts with `{`: a JSON object with "query" (required) and
 // optionally "limit", "offset", "sort", "since", "until", "any", "snippets", "language",
-// "facets" ("source,year:5", see parse_facet_list), over the defaults in `base`. Throws
-// RequestError for bad JSON, an unknown or repeated key, or a value of the wrong type or out of
-// range.
+// "facets" ("source,year:5", see parse_facet_list), "suggest" (true/false), over the defaults in
+// `base`. Throws RequestError for bad JSON, an unknown or repeated key, or a value of the wrong
+// type or out of range.
 SearchRequest parse_request_line(const std::string& line, const SearchRequest& base);
 
 // Exit codes, like grep.

@@ -203,6 +203,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_flag("--feedback,!--no-feedback", cmd.request.ranking.feedback,
                "Pseudo-relevance feedback: add the top 10 hits' best 10 words at half weight "
                "and search again (default: off)");
+  app.add_flag("--no-suggest{false}", cmd.request.suggest,
+               "No \"Did you mean\" suggestion for a query with few matches");
 }
 
 // `sh` quoting for the examples in messages.

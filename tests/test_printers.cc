@@ -72,7 +72,7 @@ const std::string kJsonHit2 =
 const std::string kJsonSummary =
     R"({"version":1,"type":"summary",LINE"query":"gold","understood":"\"gold\"|stem:gold",)"
     R"("estimated_total":2,"total_is_exact":true,"returned":2,"elapsed_ms":0.5,)"
-    R"("shards":{"total":1,"failed":[]}})"
+    R"("shards":{"total":1,"failed":[]},"suggestion":null})"
     "\n";
 
 // The JSON lines above with LINE and the snippets filled in.
