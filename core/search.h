@@ -114,6 +114,9 @@ struct SearchResult {
   // Did you mean: the query rewritten from the index's vocabulary, "" when none (never
   // applied; core/suggest.h).
   std::string suggestion;
+  // --collapse was asked: each hit stands for its near-duplicate group, and the totals
+  // count a group once (Xapian counts collapsed results).
+  bool collapsed = false;
 };
 
 // What the server's /stats reports about the open index.

@@ -96,6 +96,10 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else if (key == "any") {
     if (!v.is_boolean()) throw RequestError("\"any\": expected true or false, got " + v.dump());
     r.match_any = v.get<bool>();
+  } else if (key == "collapse") {
+    if (!v.is_boolean())
+      throw RequestError("\"collapse\": expected true or false, got " + v.dump());
+    r.collapse = v.get<bool>();
   } else if (key == "language") {
     std::string tag = text_value(v, key);
     normalize_language_option(tag);
@@ -111,7 +115,7 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
-                       "language, facets)");
+                       "language, facets, collapse)");
   }
 }
 

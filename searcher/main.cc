@@ -93,6 +93,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
       ->type_name("SECONDS")
       ->capture_default_str();
   app.add_flag("--any", cmd.request.match_any, "Match any word (ranked OR) instead of all");
+  app.add_flag("--collapse", cmd.request.collapse,
+               "One hit per group of near-duplicate articles, with the number of others");
   app.add_option("-n,--limit", f.limit, "Hits to show (0 to 1000000000)")
       ->type_name("N")
       ->capture_default_str();
