@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "body_map.h"
+#include "dupes.h"
 #include "schema.h"
 
 namespace oly {
@@ -168,6 +169,9 @@ Xapian::Document DocumentBuilder::build(const Article& a, const std::string& has
         const Xapian::termpos next = add_text(doc, f, text, stem, pos, cjk_pos);
         if (f.has(schema::kMainText)) {
           add_body_map(doc, text, tokens_);
+          // Near duplicates are grouped from this after the run (core/dupes.h).
+          if (const auto print = dupes::fingerprint(tokens_))
+            doc.add_value(schema::kSlotSimHash, dupes::encode(*print));
           // The taggers read the tokens made here: the text is analysed once.
           derived.games = games_.tag(a, title_tokens_, tokens_);
           derived.countries = countries_.tag(a, title_tokens_, tokens_);

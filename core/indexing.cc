@@ -27,6 +27,7 @@
 
 #include "analyzer.h"
 #include "document.h"
+#include "dupes.h"
 #include "identity.h"
 #include "reader.h"
 #include "schema.h"
@@ -759,6 +760,7 @@ class IndexRun {
   bool is_unchanged(unsigned target, const std::string& id, const std::string& hash, bool& exists);
   void check_yields(const std::vector<IgnoredFiles>& ignored);
   void finish_bulk();
+  void group_duplicates(const std::vector<std::filesystem::path>& outs);
   Xapian::doccount merge_target(unsigned target, const std::filesystem::path& out);
   void write_metadata(Xapian::WritableDatabase& db, unsigned target) const;
   void count_replaced_and_deleted();
@@ -1002,6 +1004,19 @@ Xapian::doccount IndexRun::merge_target(unsigned target, const std::filesystem::
   return m.get_doccount();
 }
 
+// Near-duplicate groups over the merged databases of a bulk build (every shard at once:
+// a group spans shards), committed before they are synced and swapped in.
+void IndexRun::group_duplicates(const std::vector<std::filesystem::path>& outs) {
+  std::vector<Xapian::WritableDatabase> merged;
+  for (const auto& out : outs)
+    merged.emplace_back(out.string(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
+  dupes::assign_groups(merged);
+  for (auto& db : merged) {
+    db.commit();
+    db.close();
+  }
+}
+
 // Merges the scratch databases into a new index beside the old one (for a sharded index,
 // a new directory of shards and stub), then swaps directories: a reader sees the old
 // index until the new one is complete, and all shards change in the same single step.
@@ -1020,11 +1035,13 @@ void IndexRun::finish_bulk() {
   const fs::path target = index_path(o_.index_dir);
   const fs::path merged = temp_.path / "merged";
   if (o_.shards) fs::create_directory(merged);
+  std::vector<fs::path> outs;
   for (unsigned t = 0; t < dbs_.size(); ++t) {
-    const fs::path out = o_.shards ? merged / sharding::shard_name(t) : merged;
-    stats_.documents += merge_target(t, out);
-    sync_directory(out);
+    outs.push_back(o_.shards ? merged / sharding::shard_name(t) : merged);
+    stats_.documents += merge_target(t, outs.back());
   }
+  group_duplicates(outs);
+  for (const fs::path& out : outs) sync_directory(out);
   if (o_.shards) {
     write_file_synced(merged / sharding::kStubName, sharding::stub_text(o_.shards));
     sync_directory(merged);
@@ -1060,6 +1077,9 @@ void IndexRun::finish_update() {
       }
     }
   }
+  // After every write and delete of the run, before its last commit: groups over all
+  // shards, committed with the documents they describe.
+  dupes::assign_groups(dbs_);
   for (unsigned t = 0; t < dbs_.size(); ++t) {
     write_metadata(dbs_[t], t);
     dbs_[t].commit();

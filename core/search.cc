@@ -13,6 +13,7 @@
 
 #include "body_map.h"
 #include "diagnostics.h"
+#include "dupes.h"
 #include "identity.h"
 #include "schema.h"
 #include "suggest.h"
@@ -71,6 +72,7 @@ std::size_t result_bytes(const SearchResult& r) {
     n += sizeof(Hit) - sizeof(Article) + article_bytes(h.article) + h.snippet.text.size() +
          sizeof(ByteRange) *
              (h.matches.size() + h.title_highlights.size() + h.snippet.highlights.size());
+    for (const std::string& id : h.similar_ids) n += sizeof id + id.size();
   }
   for (const FacetCounts& f : r.facets) {
     for (const FacetValue& v : f.values) n += sizeof v + v.value.size() + v.label.size();
@@ -348,6 +350,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   r.shards_failed = set_.failed();
   r.understood = pq.describe();
   Xapian::Query xq = pq.to_xapian(qo, &db);
+  r.collapsed = rq.collapse;
 
   Xapian::Enquire enquire(db);
   enquire.set_query(xq);
@@ -370,6 +373,9 @@ SearchResult Searcher::run(const SearchRequest& rq) {
         rq.sort == SortOrder::kDateDescending ? schema::kSlotNewestFirst : schema::kSlotOldestFirst,
         false);
   }
+  // One hit per near-duplicate group (core/dupes.h): the best-ranked member; singletons
+  // have an empty key, which Xapian never collapses. Totals then count groups as one.
+  if (rq.collapse) enquire.set_collapse_key(schema::kSlotDupGroup);
   // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
   // total is Xapian's estimate within its bounds. --count asks for the exact number.
   // Facets are counted over every match, so they too make the matcher check them all;
@@ -417,6 +423,12 @@ SearchResult Searcher::run(const SearchRequest& rq) {
       // schema 3 and later has it; values come with the document, one round trip on a
       // remote shard), not the record.
       h.article.id = doc.get_value(schema::kSlotId);
+    }
+    if (rq.collapse) {
+      dupes::Similar similar = dupes::similar_members(db, xq, doc.get_value(schema::kSlotDupGroup),
+                                                      doc.get_value(schema::kSlotId));
+      h.similar_count = similar.count;
+      h.similar_ids = std::move(similar.ids);
     }
     r.hits.push_back(std::move(h));
   }

@@ -116,6 +116,9 @@ struct SearchResult {
   // applied; core/suggest.h).
   std::string suggestion;
   std::string suggestion_note;  // why words were not looked at (--explain), or ""
+  // --collapse was asked: each hit stands for its near-duplicate group, and the totals
+  // count a group once (Xapian counts collapsed results).
+  bool collapsed = false;
 };
 
 // What the server's /stats reports about the open index.

@@ -37,7 +37,7 @@ void add_fields(Json& j, const Article& a, Pick pick) {
   }
 }
 
-Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
+Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets, bool collapsed) {
   const Article& a = h.article;
   Json j;
   j["version"] = kJsonVersion;
@@ -60,6 +60,12 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   add_fields(j, a, [](const schema::Field& f) {
     return f.has(schema::kHitTail) && !f.has(schema::kHitless);
   });
+  if (collapsed) {
+    // The other members of the hit's group that match the request: the exact number, and
+    // the first dupes::kMaxSimilarIds ids in id order.
+    j["similar"] = h.similar_count;
+    j["similar_ids"] = h.similar_ids;
+  }
   return j;
 }
 
@@ -139,7 +145,7 @@ Json failure_json(const RequestFailure& f, const PrintContext& ctx) {
 
 void JsonPrinter::result(std::ostream& out, const SearchResult& r, const PrintContext& ctx) {
   const bool snippets = ctx.snippets.value_or(options_.snippets);
-  for (const Hit& h : r.hits) out << json_text(hit_json(h, ctx, snippets)) << '\n';
+  for (const Hit& h : r.hits) out << json_text(hit_json(h, ctx, snippets, r.collapsed)) << '\n';
   out << json_text(summary_json(r, ctx)) << '\n';
 }
 

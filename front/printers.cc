@@ -60,14 +60,27 @@ class TextPrinter : public ResultPrinter {
       out << kDim << h.rank << '.' << kReset << ' ' << kBold << title << kReset << "  " << kDim
           << meta << kReset << '\n';
       if (snippets) {
-        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, kHighlight, kReset) << "\n\n";
+        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, kHighlight, kReset) << '\n';
       }
     } else {
       out << h.rank << ". " << title << "  (" << meta << ")\n";
       // Plain text marks highlights with [..] so that a pipe still shows them.
-      if (snippets)
-        out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << "\n\n";
+      if (snippets) out << "   " << mark_up(h.snippet.text, h.snippet.highlights, "[", "]") << '\n';
     }
+    if (h.similar_count > 0) similar_line(out, h);
+    if (snippets) out << '\n';
+  }
+
+  // --collapse: "   + 2 similar: ID, ID" under a hit whose group has other matching
+  // members (at most kShownIds ids; the JSON has up to 100).
+  void similar_line(std::ostream& out, const Hit& h) const {
+    constexpr std::size_t kShownIds = 3;
+    std::string line = fmt::format("   + {} similar: ", h.similar_count);
+    for (std::size_t i = 0; i < h.similar_ids.size() && i < kShownIds; ++i)
+      line += (i ? ", " : "") + terminal_safe(h.similar_ids[i]);
+    if (h.similar_count > std::min(h.similar_ids.size(), kShownIds)) line += ", \u2026";
+    if (options_.color) line = kDim + line + kReset;
+    out << line << '\n';
   }
 
   // "source: Reuters 12 · AP 7 · 3 more values · 4 without", one line per facet after the

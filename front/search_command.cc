@@ -105,6 +105,10 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else if (key == "suggest") {
     if (!v.is_boolean()) throw RequestError("\"suggest\": expected true or false, got " + v.dump());
     r.suggest = v.get<bool>();
+  } else if (key == "collapse") {
+    if (!v.is_boolean())
+      throw RequestError("\"collapse\": expected true or false, got " + v.dump());
+    r.collapse = v.get<bool>();
   } else if (key == "language") {
     std::string tag = text_value(v, key);
     normalize_language_option(tag);
@@ -130,7 +134,7 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
-                       "language, facets, stems, proximity, feedback, suggest)");
+                       "language, facets, stems, proximity, feedback, suggest, collapse)");
   }
 }
 

@@ -139,6 +139,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_flag("--plain", cmd.request.plain,
                "Read the query as plain words: AND, OR, NOT, NEAR, +, -, quotes, brackets, "
                "field:, * are words or punctuation, never syntax (for text passed verbatim)");
+  app.add_flag("--collapse", cmd.request.collapse,
+               "One hit per group of near-duplicate articles, with the number of others");
   app.add_option("-n,--limit", f.limit, "Hits to show (0 to 1000000000)")
       ->type_name("N")
       ->capture_default_str();
