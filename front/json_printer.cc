@@ -60,6 +60,9 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets) {
   add_fields(j, a, [](const schema::Field& f) {
     return f.has(schema::kHitTail) && !f.has(schema::kHitless);
   });
+  // --recency: `score` is the blended one; the BM25 relevance it came from, last (JSON
+  // version 1 is only extended).
+  if (h.relevance) j["relevance"] = *h.relevance;
   return j;
 }
 
