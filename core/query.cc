@@ -12,6 +12,7 @@
 #include "cjk.h"
 #include "dates.h"
 #include "language.h"
+#include "recency.h"
 #include "schema.h"
 #include "utf8.h"
 
@@ -212,6 +213,12 @@ class Lexer {
     const bool has_value = v < q_.size() && !is_space(q_[v]) && q_[v] != '(' && q_[v] != ')';
     const std::string lname = lower_ascii(name);
     const schema::Field* f = schema::find_field(lname);
+    // similar:ID is no field of the article but an article to search like (recency.h).
+    if (lname == "similar") {
+      if (!has_value) throw QuerySyntaxError(lx.column, "missing value after 'similar:'");
+      field_value(lx, lname);
+      return true;
+    }
     if (f == nullptr || lname == "body") {
       if (!has_value || q_.substr(v, 2) == "//") return false;
       throw QuerySyntaxError(lx.column, unknown_field(lname));
@@ -571,6 +578,18 @@ class Parser {
     }
   }
 
+  // similar:ID names an article by its id, exactly as `id:` does (raw, not folded).
+  QueryNode similar_node(const Lexeme& t) {
+    count_words(t, 1);
+    if (t.text.empty()) throw QuerySyntaxError(t.value_column, "empty value for similar:");
+    QueryNode n;
+    n.kind = Kind::kSimilar;
+    n.filter_term = std::string(schema::kPrefixId) + t.text;
+    n.label = t.text;
+    n.column = t.value_column;
+    return n;
+  }
+
   // Counts analysed words against kMaxQueryWords.
   void count_words(const Lexeme& t, std::size_t n) {
     words_ += n;
@@ -581,6 +600,7 @@ class Parser {
   }
 
   QueryNode field_node(const Lexeme& t) {
+    if (t.field == "similar") return similar_node(t);
     const schema::Field* f = schema::find_field(t.field);
     switch (f->kind) {
       case schema::FieldKind::kText:
@@ -1078,6 +1098,13 @@ Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Dat
     }
     case Kind::kAll:
       return Xapian::Query::MatchAll;
+    case Kind::kSimilar:
+      if (!db) throw QuerySyntaxError(n.column, "similar: needs the index to read the article");
+      try {
+        return similar_query(*db, n.label);
+      } catch (const std::out_of_range& e) {
+        throw QuerySyntaxError(n.column, std::string("similar: ") + e.what());
+      }
     case Kind::kAnd:
     case Kind::kOr:
     case Kind::kAndNot:
@@ -1161,6 +1188,9 @@ void describe(const QueryNode& n, std::string& out) {
     case Kind::kAll:
       out += "ALL";
       return;
+    case Kind::kSimilar:
+      out += "SIMILAR(" + n.label + ")";
+      return;
     default:
       break;
   }
@@ -1187,6 +1217,7 @@ void collect(const QueryNode& n, std::vector<MatchItem>& out) {
       return;
     case Kind::kFilter:
     case Kind::kAll:
+    case Kind::kSimilar:  // its terms are chosen at search time: no highlights (README)
       return;
     case Kind::kAndNot:
       if (!n.children.empty()) collect(n.children[0], out);  // what is excluded is not shown

@@ -51,6 +51,9 @@ struct QueryNode {
     kAndNot,    // children[0] without any of children[1..]
     kAndMaybe,  // children[0] required, children[1] only adds to the score
     kAll,       // every document
+    // similar:ID, the article `filter_term` (Q + id) stands for: expanded into its terms
+    // by to_xapian with a database (core/recency.h).
+    kSimilar,
   };
   Kind kind = Kind::kAll;
   std::string prefix;              // term prefix of the field ("" body, "S" title, ...)
@@ -63,6 +66,7 @@ struct QueryNode {
   std::string range_lo, range_hi;  // kFilter date range, "YYYYMMDD" ("" when open)
   std::string label;               // how the user wrote it, for --explain
   std::string resolved_from;  // kFilter date range from a relative date: "7d, today 2024-08-10"
+  std::size_t column = 0;     // kSimilar: where its value starts, for the unknown-id error
   std::vector<QueryNode> children;
 };
 
@@ -105,6 +109,8 @@ class ParsedQuery {
   // A stemmed word is OR(its "Z" stem terms, the word) (see term_query in query.cc).
   // With `db`, wildcards are expanded over its whole term list (one expansion for all the
   // shards of an index set, so scores equal one index's); without, by Xapian per shard.
+  // `similar:ID` needs `db` (its terms come from the article): without one, or when no
+  // article has the id, QuerySyntaxError.
   Xapian::Query to_xapian(const QueryOptions& o = {}, const Xapian::Database* db = nullptr) const;
   // A one-line reading of the query: terms after analysis, stems, phrases, filters, and
   // the ignored tokens, if any.

@@ -1,7 +1,9 @@
 #include "search.h"
 
 #include "dates.h"
+#include "recency.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <algorithm>
 
@@ -172,6 +174,19 @@ void validate_request(const SearchRequest& r) {
   }
   if (!r.today.empty() && !valid_day(r.today)) {
     throw RequestError("today: '" + r.today + "' is not a date YYYY-MM-DD");
+  }
+  if (!r.recency.empty()) {
+    try {
+      parse_half_life(r.recency);
+    } catch (const std::invalid_argument& e) {
+      throw RequestError(std::string("recency: ") + e.what());
+    }
+    // A date order has no scores to blend; ignoring one of the two would be a silent guess.
+    if (r.sort != SortOrder::kRelevance) {
+      throw RequestError(
+          "recency: blends relevance with freshness and cannot be combined with a date sort "
+          "(sort by -date for newest first)");
+    }
   }
   if (!r.since.empty() || !r.until.empty()) {
     try {
@@ -376,6 +391,17 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   // One hit per near-duplicate group (core/dupes.h): the best-ranked member; singletons
   // have an empty key, which Xapian never collapses. Totals then count groups as one.
   if (rq.collapse) enquire.set_collapse_key(schema::kSlotDupGroup);
+  // --recency reranks the relevance order before any match spy is attached (it asks
+  // the enquire several times).
+  std::optional<RecencyPage> recent;
+  if (!rq.recency.empty()) {
+    const double half_life = parse_half_life(rq.recency);
+    recent = rerank_by_recency(enquire, rq.offset, rq.limit, day_number(rq.today).value_or(0),
+                               half_life);
+    r.understood += fmt::format(" RECENCY(half-life {} = {:.6g} days, now {}, {} matches reranked",
+                                rq.recency, half_life, rq.today, recent->fetched);
+    r.understood += "; future dates count as now, undated articles last)";
+  }
   // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
   // total is Xapian's estimate within its bounds. --count asks for the exact number.
   // Facets are counted over every match, so they too make the matcher check them all;
@@ -404,12 +430,11 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   std::optional<Highlighter> hl;
   if (rq.snippets) hl.emplace(analyzer_, stemmers_, pq.match_items());
   std::size_t rank = rq.offset;
-  for (auto it = mset.begin(); it != mset.end(); ++it) {
+  auto add_hit = [&](Xapian::docid docid, double score, const Xapian::Document& doc) {
     Hit h;
     h.rank = ++rank;
-    h.docid = *it;
-    h.score = it.get_weight();
-    Xapian::Document doc = it.get_document();
+    h.docid = docid;
+    h.score = score;
     if (rq.snippets) {
       h.article = from_record(doc.get_data()).value_or(Article{});
       // An article without a language was stemmed in its shard's default language.
@@ -431,6 +456,17 @@ SearchResult Searcher::run(const SearchRequest& rq) {
       h.similar_ids = std::move(similar.ids);
     }
     r.hits.push_back(std::move(h));
+  };
+  if (recent) {
+    // --recency: the reranked page replaces Xapian's (core/recency.h); totals and facets
+    // above are the relevance match's, which has the same matches.
+    for (const RecencyHit& rh : recent->hits) {
+      add_hit(rh.docid, rh.score, rh.doc);
+      r.hits.back().relevance = rh.relevance;
+    }
+  } else {
+    for (auto it = mset.begin(); it != mset.end(); ++it)
+      add_hit(*it, it.get_weight(), it.get_document());
   }
   if (rq.suggest && r.upper_bound < kSuggestBelow)
     add_suggestion(rq, qo, analyzer_, query_stemmers(rq.language), db, r);

@@ -84,6 +84,8 @@ struct Hit {
   std::size_t rank = 0;  // 1-based, counting the offset
   Xapian::docid docid = 0;
   double score = 0;
+  // --recency: the BM25 relevance that `score` blends with freshness (core/recency.h).
+  std::optional<double> relevance;
   Article article;
   Snippet snippet;
   std::vector<ByteRange> matches;  // into article.body

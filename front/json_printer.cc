@@ -66,6 +66,9 @@ Json hit_json(const Hit& h, const PrintContext& ctx, bool snippets, bool collaps
     j["similar"] = h.similar_count;
     j["similar_ids"] = h.similar_ids;
   }
+  // --recency: `score` is the blended one; the BM25 relevance it came from, last (JSON
+  // version 1 is only extended).
+  if (h.relevance) j["relevance"] = *h.relevance;
   return j;
 }
 

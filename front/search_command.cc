@@ -99,6 +99,10 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     (key == "since" ? r.since : r.until) = text_value(v, key);
   } else if (key == "today") {
     r.today = text_value(v, key);
+  } else if (key == "recency") {
+    // "" is off, as an empty `recency=` on the server; the value is checked by
+    // validate_request.
+    r.recency = text_value(v, key);
   } else if (key == "any") {
     if (!v.is_boolean()) throw RequestError("\"any\": expected true or false, got " + v.dump());
     r.match_any = v.get<bool>();
@@ -134,7 +138,7 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
   } else {
     throw RequestError("unknown key \"" + key +
                        "\" (known: query, limit, offset, sort, since, until, today, any, snippets, "
-                       "language, facets, stems, proximity, feedback, suggest, collapse)");
+                       "language, facets, stems, proximity, feedback, suggest, collapse, recency)");
   }
 }
 

@@ -15,6 +15,7 @@
 #include "eval_command.h"
 #include "language.h"
 #include "output.h"
+#include "recency.h"
 #include "search_command.h"
 
 namespace {
@@ -33,7 +34,7 @@ struct Flags {
   std::string snippet_length = std::to_string(oly::SearchRequest{}.snippet.length);
   std::string connect_timeout = fmt::format("{}", oly::IndexSetOptions{}.connect_timeout);
   std::string timeout = fmt::format("{}", oly::IndexSetOptions{}.timeout);
-  std::string color = "auto", sort = "relevance", bm25, facets;
+  std::string color = "auto", sort = "relevance", bm25, facets, similar;
   std::string stems{oly::stem_mode_name(oly::RankingOptions{}.stems)};
   bool json = false, ids = false, count = false, no_cache = false;
   oly::EvalCommand eval;  // --eval / --eval-run, --qrels
@@ -175,6 +176,14 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                  "source, year, month, lang, tags, games, country, each with an optional :N "
                  "(values shown, 1 to 1000; default 10), e.g. source,year:5")
       ->type_name("LIST");
+  app.add_option("--recency", cmd.request.recency,
+                 "Blend relevance with freshness: the score halves every HALF_LIFE of age "
+                 "(30d, 2w, 12m, 1y) counted back from --today; undated articles rank last")
+      ->type_name("HALF_LIFE");
+  app.add_option("--similar", f.similar,
+                 "Articles like the one with this id (the same as the query similar:ID; "
+                 "query words, if any, narrow it further)")
+      ->type_name("ID");
   auto* fjson = app.add_flag("--json", f.json, "JSON Lines: one object per hit, then a summary");
   auto* fids = app.add_flag("--ids", f.ids, "Only article ids, best first");
   auto* fcount = app.add_flag("--count", f.count, "Only the number of matches");
@@ -184,7 +193,8 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "Read one query per line from stdin (JSON Lines out); a line starting with { is "
                "a JSON request: {\"query\":\"...\", \"limit\":N, \"offset\":N, \"sort\":\"date\", "
                "\"since\":\"...\", \"until\":\"...\", \"today\":\"YYYY-MM-DD\", \"any\":true, "
-               "\"snippets\":N, \"language\":\"fr\", \"facets\":\"source,year\"} (all but query "
+               "\"snippets\":N, \"language\":\"fr\", \"facets\":\"source,year\", "
+               "\"recency\":\"30d\"} (all but query "
                "optional; other flags give the defaults)");
   app.add_option("--color,--colour", f.color, "Colour: auto, always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -241,6 +251,18 @@ double parse_timeout(std::string_view flag, const std::string& text) {
   return v;
 }
 
+// --similar ID as the query language writes it: similar:"ID", then the query words in
+// a group (so that `a OR b` narrows as a whole). The language has no escape for '"'.
+std::string similar_query_text(const std::string& id, const std::string& words) {
+  if (id.empty()) throw UsageError("--similar: expected an article id, got ''");
+  if (id.find('"') != std::string::npos) {
+    throw UsageError("--similar: an id holding '\"' cannot be written in a query: " + id);
+  }
+  std::string q = "similar:\"" + id + "\"";
+  if (!words.empty()) q += " (" + words + ")";
+  return q;
+}
+
 // Checks and converts the flag values into `cmd`; throws UsageError.
 void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   const auto extras = oly::cli::unknown_arguments(app.remaining());
@@ -267,9 +289,27 @@ void apply_flags(const CLI::App& app, const Flags& f, oly::SearchCommand& cmd) {
   if (cmd.batch && !f.words.empty()) {
     throw UsageError("--batch reads queries from stdin; give no query arguments");
   }
-  if (!cmd.batch && !f.evaluating() && f.words.empty())
+  if (cmd.batch && app.count("--similar")) {
+    throw UsageError("--similar gives the query; with --batch write similar:ID in each line");
+  }
+  if (!cmd.batch && !f.evaluating() && f.words.empty() && !app.count("--similar")) {
     throw UsageError("no query given (try --help)");
+  }
   for (const auto& w : f.words) cmd.request.query += (cmd.request.query.empty() ? "" : " ") + w;
+  if (app.count("--similar")) cmd.request.query = similar_query_text(f.similar, cmd.request.query);
+  if (app.count("--recency")) {
+    try {
+      oly::parse_half_life(cmd.request.recency);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--recency: ") + e.what());
+    }
+    if (f.sort != "relevance") {
+      throw UsageError(
+          "--recency blends relevance with freshness and cannot be combined with "
+          "--sort " +
+          f.sort + " (--sort -date lists newest first)");
+    }
+  }
   if (f.indexes.empty()) {
     cmd.search.index.specs.push_back(oly::cli::index_dir(std::nullopt));
   } else {

@@ -4,6 +4,7 @@
 
 #include "dates.h"
 #include "language.h"
+#include "recency.h"
 
 namespace oly::server {
 
@@ -131,6 +132,18 @@ SearchRequest request_from_params(const ParamMap& p) {
   }
   apply_ranking(p, r.ranking);
   apply_common(p, r);
+  // recency=30d blends relevance with freshness (core/recency.h); empty: off.
+  if (auto it = p.find("recency"); it != p.end() && !it->second.empty()) {
+    try {
+      parse_half_life(it->second);
+    } catch (const std::invalid_argument& e) {
+      throw bad("recency", e.what());
+    }
+    if (r.sort != SortOrder::kRelevance) {
+      throw bad("recency", "cannot be combined with a date sort (sort=-date lists newest first)");
+    }
+    r.recency = it->second;
+  }
   check_limits(r);
   return r;
 }
