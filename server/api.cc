@@ -65,7 +65,7 @@ void search(const httplib::Request& req, httplib::Response& res, SearcherPool& p
   } else {
     rq = request_from_params(
         single_params(query_params(req), {"q", "limit", "offset", "sort", "since", "until",
-                                          "snippets", "lang", "any", "facets", "today"}));
+                                          "snippets", "lang", "any", "facets", "today", "plain"}));
   }
   SearcherPool::Lease lease = acquire(pool);
   const SearchResult r = answer(lease, rq);

@@ -106,6 +106,7 @@ SearchRequest request_from_params(const ParamMap& p) {
   if (auto it = p.find("snippets"); it != p.end())
     r.snippet.fragments = whole_param("snippets", it->second, 20);
   if (auto it = p.find("any"); it != p.end()) r.match_any = truth("any", it->second);
+  if (auto it = p.find("plain"); it != p.end()) r.plain = truth("plain", it->second);
   // An empty value (a form's empty field) asks for no facets, like an empty since.
   if (auto it = p.find("facets"); it != p.end() && !it->second.empty()) {
     try {
