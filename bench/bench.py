@@ -895,6 +895,153 @@ def report_scale_out(w, ctx):
       "cluster's gain.)\n")
 
 
+# --------------------------------------------------------------------------- ranking (section 6)
+
+TIME_DIR = CORPORA / "time"
+RANKING_DEPTH = 100
+
+# Our rows of the ranking table: (label, searcher flags added to `--eval`). Every query is
+# read as plain words (--eval does that); a ranking switch is one more row here.
+RANKING_RUNS = [
+    ("ours, `--any` (default BM25)", ["--any"]),
+]
+
+
+def plain_words(text):
+    """The query's words with punctuation removed (letters and digits of any script), the
+    form every anchor engine is given."""
+    return re.findall(r"[^\W_]+", text)
+
+
+def read_eval_queries(path):
+    out = []
+    for line in open(path, encoding="utf-8"):
+        line = line.rstrip("\r\n")
+        if line.strip():
+            qid, text = line.split("\t", 1)
+            out.append((qid, text))
+    return out
+
+
+def write_trec_run(path, results, tag):
+    """results: [(qid, [doc ids best first])] into TREC's `qid Q0 docid rank score tag`
+    (the score is only a placeholder decreasing with the rank: --eval-run orders by rank)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for qid, ids in results:
+            for i, d in enumerate(ids[:RANKING_DEPTH]):
+                f.write(f"{qid} Q0 {d} {i + 1} {RANKING_DEPTH - i} {tag}\n")
+
+
+def eval_summary(cmd, label):
+    """Runs a `searcher --eval`/`--eval-run ... --json` command; returns its summary object."""
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = [json.loads(s) for s in r.stdout.splitlines() if s.strip()]
+    if r.returncode != 0 or not lines or lines[-1].get("type") != "eval_summary":
+        fail(f"ranking: {label}: exit {r.returncode}: {r.stderr.strip()[-1000:]}")
+        return None
+    return lines[-1]
+
+
+def fts5_time_run(docs, queries, workdir):
+    import sqlite3
+    db = sqlite3.connect(str(workdir / "time-fts5.db"))
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, body, tokenize='porter unicode61')")
+    with open(docs, encoding="utf-8") as f:
+        db.executemany("INSERT INTO docs(id, body) VALUES(?, ?)",
+                       ((a["id"], a.get("body", "")) for a in map(json.loads, filter(str.strip, f))))
+    db.commit()
+    out = []
+    for qid, text in queries:
+        # Each word quoted: FTS5 would read AND/OR/NOT as operators.
+        match = " OR ".join('"' + w + '"' for w in plain_words(text))
+        rows = db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT ?",
+                          (match, RANKING_DEPTH)).fetchall() if match else []
+        out.append((qid, [r[0] for r in rows]))
+    db.close()
+    return out
+
+
+def quest_time_run(docs, queries, workdir):
+    dump, xdb = workdir / "time.dump", workdir / "time-scriptindex.db"
+    for cmd in ([sys.executable, CONVERTER, dump, docs],
+                ["scriptindex", "--overwrite", "--stemmer", "english", xdb, SCRIPT, dump]):
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            fail(f"ranking: {cmd[0]} exited {r.returncode}: {r.stderr[-1000:]}")
+            return None
+    out = []
+    for qid, text in queries:
+        # Lower case: QueryParser reads upper-case AND/OR/NOT as operators.
+        words = " ".join(w.lower() for w in plain_words(text))
+        r = subprocess.run(["quest", "-d", xdb, "-m", str(RANKING_DEPTH), "-s", "english", "-o", "or",
+                            words], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            fail(f"ranking: quest exited {r.returncode} on query {qid}: {r.stderr[-500:]}")
+        # Each hit: `N: [weight]`, then the document data (scriptindex's `field=` lines, in
+        # name order), whose `id=` line is the article id.
+        hits = re.split(r"^\d+: \[[^\]]*\]$", r.stdout, flags=re.M)[1:]
+        ids = [re.search(r"^id=(.*)$", h, re.M) for h in hits]
+        if not all(ids):
+            fail(f"ranking: quest printed a hit without an id= line on query {qid}")
+        out.append((qid, [m.group(1) for m in ids if m]))
+    return out
+
+
+def ranking_phase(indexer, searcher, workdir):
+    """Section 6: nDCG@10, MAP@100, P@10, R@100 on the judged TIME collection, every system
+    scored by `searcher --eval-run` (ours by `--eval`): one scoring code for all."""
+    docs, qfile, qrels = TIME_DIR / "docs.jsonl", TIME_DIR / "queries.tsv", TIME_DIR / "qrels.tsv"
+    if not all(p.is_file() for p in (docs, qfile, qrels)):
+        log(f"ranking: skipped: {TIME_DIR} absent")
+        return None
+    log("ranking: TIME collection")
+    idx = workdir / "time-index"
+    r = subprocess.run([indexer, "-d", idx, "--progress", "never", "-q", "--recreate", docs],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        fail(f"ranking: indexer exited {r.returncode}: {r.stderr[-1000:]}")
+        return None
+    rows = []
+    for label, flags in RANKING_RUNS:
+        s = eval_summary([searcher, "-d", idx, "--json", "--eval", qfile, "--qrels", qrels, *flags], label)
+        rows.append((label, " ".join(flags), s))
+    queries = read_eval_queries(qfile)
+    for label, tag, make in (("SQLite FTS5 bm25, porter unicode61", "fts5", fts5_time_run),
+                             ("quest (omega scriptindex index, english stems)", "quest", quest_time_run)):
+        results = make(docs, queries, workdir)
+        if results is None:
+            rows.append((label, "", None))
+            continue
+        run = workdir / f"time-{tag}.run"
+        write_trec_run(run, results, tag)
+        rows.append((label, "", eval_summary([searcher, "--json", "--eval-run", run, "--qrels", qrels], label)))
+    for label, _, s in rows:
+        # An engine that found nothing at all is a broken run, not a ranking to compare.
+        if s and s["r@100"] == 0:
+            fail(f"ranking: {label} retrieved no relevant article for any query")
+        if s:
+            log(f"  {label:<50} nDCG@10 {s['ndcg@10']:.3f}  MAP@100 {s['map@100']:.3f}  "
+                f"P@10 {s['p@10']:.3f}  R@100 {s['r@100']:.3f}  ({s['queries']} queries)")
+    return rows
+
+
+def report_ranking(w, rows):
+    w("\n## 6. Ranking quality on TIME (423 articles, judged queries; one run each)\n")
+    if rows is None:
+        w("Skipped: `../shared/corpora/time` is absent.")
+        return
+    w("Every query as plain words (punctuation removed), OR of the words, top 100; every run scored "
+      "by `searcher --eval-run` (ours by `--eval`), so one code computes all the measures.\n")
+    w("| system | flags | nDCG@10 | MAP@100 | P@10 | R@100 | queries |")
+    w("|---|---|---:|---:|---:|---:|---:|")
+    for label, flags, s in rows:
+        if s is None:
+            w(f"| {label} | {flags} | failed | | | | |")
+        else:
+            w(f"| {label} | {('`' + flags + '`') if flags else ''} | {s['ndcg@10']:.3f} | {s['map@100']:.3f} "
+              f"| {s['p@10']:.3f} | {s['r@100']:.3f} | {s['queries']} |")
+
+
 def report(ctx):
     L = []
     w = L.append
@@ -1014,6 +1161,9 @@ def report(ctx):
     report_scale_out(w, ctx)
     if ctx.get("load"):
         loadbench.report(w, ctx["load"])
+    if "ranking" in ctx:
+        report_ranking(w, ctx["ranking"])
+        w("")
     w("## Targets (reported, not asserted)\n")
     w("The goals are on wall time; the CPU-second lines are for reading them on a busy machine.\n")
     w("| target | goal | now | status |")
@@ -1072,6 +1222,21 @@ def report(ctx):
 
 # ------------------------------------------------------------------------------ main
 
+def ranking_only(args):
+    """bench/run --ranking-only: section 6 alone, in a temporary directory."""
+    ensure_tools(False)
+    indexer, searcher, _ = build(Path(args.build_dir).resolve(), args.no_build, False)
+    with tempfile.TemporaryDirectory(prefix="oly-rank-") as tmp:
+        rows = ranking_phase(indexer, searcher, Path(tmp))
+    L = []
+    report_ranking(L.append, rows)
+    md = "\n".join(L).strip() + "\n"
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "ranking.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 1 if FAILURES else 0
+
+
 def main():
     ap = argparse.ArgumentParser(prog="bench/run", description="See bench/run and bench/README.md.")
     ap.add_argument("--smoke", action="store_true", help="a few hundred articles, fewer repetitions")
@@ -1092,6 +1257,10 @@ def main():
     ap.add_argument("--load-seconds", type=int, help="seconds per load run (default 10, smoke 1)")
     ap.add_argument("--soak", type=int, help="seconds of the soak of our server at concurrency 8 "
                     "(default 300, smoke 0; 0 skips it)")
+    ap.add_argument("--no-ranking", dest="ranking", action="store_false",
+                    help="skip section 6 (ranking quality on ../shared/corpora/time)")
+    ap.add_argument("--ranking-only", action="store_true",
+                    help="run section 6 alone (seconds; for ranking work), written to bench/out/ranking.md")
     ap.add_argument("--build-dir", default=str(REPO / "build-bench"), help="default: <repo>/build-bench")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
     ap.add_argument("--workdir", help="where indexes and temporary files go (default: a new temp dir)")
@@ -1115,6 +1284,8 @@ def main():
     if len(args.scales) == 1 or not args.scaling:
         args.scales = []
 
+    if args.ranking_only:
+        return ranking_only(args)
     if not (CORPORA.is_dir() and all(p.is_file() for p in CORPUS_FILES)):
         print(f"bench: skipped: ../shared/corpora absent ({NEWS} not found)", flush=True)
         return 0
@@ -1153,6 +1324,7 @@ def main():
         if args.load:
             loadbench.configure(log, fail)
             load = loadbench.run_section(args, server, ours_idx, xdb, queries, rows, workdir)
+        ranking = ranking_phase(indexer, searcher, workdir) if args.ranking else "off"
         scale_out = []
         hook = None
         if args.scale_out:
@@ -1179,6 +1351,8 @@ def main():
             "batch_repeat": args.batch_repeat, "scaling": scaling, "scale_out": scale_out,
             "load": load, "facets": facets, "failures": FAILURES,
         }
+        if ranking != "off":
+            ctx["ranking"] = ranking
         md = report(ctx)
     finally:
         if args.keep or args.workdir:

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -67,7 +68,7 @@ std::vector<std::string> split_tabs(std::string_view line) {
       fmt::format("{}:{}: error: {}", terminal_safe(path), line, terminal_safe(message)));
 }
 
-std::string quoted(std::string_view s) {
+std::string in_quotes(std::string_view s) {
   constexpr std::size_t kMax = 60;
   return "'" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...'" : "'");
 }
@@ -110,10 +111,10 @@ std::vector<EvalQuery> parse_queries(std::string_view text, const std::string& p
   for_each_line(text, [&](std::size_t n, std::string_view line) {
     const std::size_t tab = line.find('\t');
     if (tab == std::string_view::npos)
-      fail(path, n, "expected QUERY_ID<TAB>TEXT, got " + quoted(line));
+      fail(path, n, "expected QUERY_ID<TAB>TEXT, got " + in_quotes(line));
     EvalQuery q{std::string(line.substr(0, tab)), std::string(line.substr(tab + 1)), n};
     if (q.id.empty() || split_whitespace(q.id).size() != 1 || split_whitespace(q.id)[0] != q.id)
-      fail(path, n, "a query id must be one word without spaces, got " + quoted(q.id));
+      fail(path, n, "a query id must be one word without spaces, got " + in_quotes(q.id));
     if (split_whitespace(q.text).empty()) fail(path, n, "query " + q.id + " has no text");
     if (!seen.insert(q.id).second) fail(path, n, "query id " + q.id + " appears twice");
     out.push_back(std::move(q));
@@ -132,14 +133,14 @@ Qrels parse_qrels(std::string_view text, const std::string& path) {
         fail(path, n,
              "expected QUERY_ID<TAB>DOC_ID<TAB>GRADE or TREC's QUERY_ID ITERATION DOC_ID GRADE, "
              "got " +
-                 quoted(line));
+                 in_quotes(line));
       }
       f.erase(f.begin() + 1);  // the iteration, unused by every measure
     }
     if (f[0].empty() || f[1].empty()) fail(path, n, "empty query or document id");
     long long grade = 0;
     if (!whole_number(f[2], 0, 1000000, grade)) {
-      fail(path, n, "a grade is a whole number from 0 (not relevant) up, got " + quoted(f[2]));
+      fail(path, n, "a grade is a whole number from 0 (not relevant) up, got " + in_quotes(f[2]));
     }
     if (!out[f[0]].emplace(f[1], static_cast<int>(grade)).second)
       fail(path, n, "query " + f[0] + " judges document " + f[1] + " twice");
@@ -156,11 +157,11 @@ Run parse_trec_run(std::string_view text, const std::string& path) {
   for_each_line(text, [&](std::size_t n, std::string_view line) {
     std::vector<std::string> f = split_whitespace(line);
     if (f.size() != 6)
-      fail(path, n, "expected QUERY_ID Q0 DOC_ID RANK SCORE TAG, got " + quoted(line));
+      fail(path, n, "expected QUERY_ID Q0 DOC_ID RANK SCORE TAG, got " + in_quotes(line));
     long long rank = 0;
     if (!whole_number(f[3], 0, 1000000000, rank))
-      fail(path, n, "the rank is a whole number from 0 up, got " + quoted(f[3]));
-    if (!finite_number(f[4])) fail(path, n, "the score is a finite number, got " + quoted(f[4]));
+      fail(path, n, "the rank is a whole number from 0 up, got " + in_quotes(f[3]));
+    if (!finite_number(f[4])) fail(path, n, "the score is a finite number, got " + in_quotes(f[4]));
     lines[f[0]].push_back({rank, f[2]});
   });
   Run run;
@@ -174,6 +175,10 @@ Run parse_trec_run(std::string_view text, const std::string& path) {
 }
 
 std::string read_text_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing: it would pass for an empty file.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw EvalError(terminal_safe(path) + ": error: is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   if (in) s << in.rdbuf();

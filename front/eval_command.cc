@@ -48,13 +48,12 @@ eval::Run run_queries(const SearchCommand& cmd, const EvalCommand& e,
   return run;
 }
 
-nlohmann::ordered_json measures_json(const eval::Measures& m) {
-  nlohmann::ordered_json j;
+// One query's value is its AP; the summary's is their mean, MAP.
+void add_measures(nlohmann::ordered_json& j, const eval::Measures& m, const char* ap_key) {
   j["ndcg@10"] = m.ndcg10;
-  j["map@100"] = m.ap100;
+  j[ap_key] = m.ap100;
   j["p@10"] = m.p10;
   j["r@100"] = m.r100;
-  return j;
 }
 
 void print_json(const Evaluation& ev, std::ostream& out) {
@@ -63,9 +62,7 @@ void print_json(const Evaluation& ev, std::ostream& out) {
     j["version"] = kJsonVersion;
     j["type"] = "eval_query";
     j["query"] = s.id;
-    j.update(measures_json(s.m));
-    j["ap@100"] = j["map@100"];  // one query's value is its AP, not a mean
-    j.erase("map@100");
+    add_measures(j, s.m, "ap@100");
     j["relevant"] = s.relevant;
     j["retrieved"] = s.retrieved;
     j["in_run"] = s.in_run;
@@ -75,7 +72,7 @@ void print_json(const Evaluation& ev, std::ostream& out) {
   j["version"] = kJsonVersion;
   j["type"] = "eval_summary";
   j["queries"] = ev.queries.size();
-  j.update(measures_json(ev.mean));
+  add_measures(j, ev.mean, "map@100");
   j["missing_from_run"] = ev.missing_from_run;
   j["skipped_unjudged"] = ev.skipped_unjudged;
   j["skipped_no_relevant"] = ev.skipped_no_relevant;

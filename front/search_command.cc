@@ -113,6 +113,9 @@ void apply_key(const std::string& key, const Json& v, SearchRequest& r) {
     if (!v.is_boolean())
       throw RequestError("\"collapse\": expected true or false, got " + v.dump());
     r.collapse = v.get<bool>();
+  } else if (key == "plain") {
+    if (!v.is_boolean()) throw RequestError("\"plain\": expected true or false, got " + v.dump());
+    r.plain = v.get<bool>();
   } else if (key == "language") {
     std::string tag = text_value(v, key);
     normalize_language_option(tag);

@@ -193,6 +193,7 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
                "Read one query per line from stdin (JSON Lines out); a line starting with { is "
                "a JSON request: {\"query\":\"...\", \"limit\":N, \"offset\":N, \"sort\":\"date\", "
                "\"since\":\"...\", \"until\":\"...\", \"today\":\"YYYY-MM-DD\", \"any\":true, "
+               "\"plain\":true, "
                "\"snippets\":N, \"language\":\"fr\", \"facets\":\"source,year\", "
                "\"recency\":\"30d\"} (all but query "
                "optional; other flags give the defaults)");

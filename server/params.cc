@@ -122,6 +122,7 @@ SearchRequest request_from_params(const ParamMap& p) {
   if (auto it = p.find("any"); it != p.end()) r.match_any = truth("any", it->second);
   if (auto it = p.find("suggest"); it != p.end()) r.suggest = truth("suggest", it->second);
   if (auto it = p.find("collapse"); it != p.end()) r.collapse = truth("collapse", it->second);
+  if (auto it = p.find("plain"); it != p.end()) r.plain = truth("plain", it->second);
   // An empty value (a form's empty field) asks for no facets, like an empty since.
   if (auto it = p.find("facets"); it != p.end() && !it->second.empty()) {
     try {
