@@ -7,6 +7,7 @@
 #include <charconv>
 #include <chrono>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "cjk.h"
@@ -295,18 +296,23 @@ constexpr int kMaxGroupDepth = 100;
 // drop repeated items.
 void describe(const QueryNode& n, std::string& out);
 
-// Drops items that read exactly like an earlier one: `oil oil` matches what `oil`
-// matches, and each repeat would cost Xapian's matcher a postlist per document
-// (4,000 repeats took 27 s).
+// Keeps one of the items that read exactly like each other, counting the others in its
+// `repeats`: `oil oil` matches what `oil` matches, and each repeat would cost Xapian's
+// matcher a postlist per document (4,000 repeats took 27 s); but a word the query gives
+// twice weighs twice (BM25's query term frequency, as the repeated items would score).
 template <typename T, typename NodeOf>
 void drop_repeats(std::vector<T>& items, NodeOf node_of) {
-  std::unordered_set<std::string> seen;
+  std::unordered_map<std::string, std::size_t> seen;  // reading -> index in `kept`
   std::vector<T> kept;
   kept.reserve(items.size());
   for (T& it : items) {
     std::string key;
     describe(node_of(it), key);
-    if (seen.insert(std::move(key)).second) kept.push_back(std::move(it));
+    auto [at, added] = seen.emplace(std::move(key), kept.size());
+    if (added)
+      kept.push_back(std::move(it));
+    else
+      node_of(kept[at->second]).repeats += node_of(it).repeats;
   }
   items = std::move(kept);
 }
@@ -368,7 +374,7 @@ class Parser {
       expect_operand(op, "OR");
       if (MaybeNode right = parse_and()) children.push_back(std::move(*right));
     }
-    drop_repeats(children, [](const QueryNode& n) -> const QueryNode& { return n; });
+    drop_repeats(children, [](QueryNode& n) -> QueryNode& { return n; });
     if (children.empty()) return std::nullopt;
     return join(Kind::kOr, std::move(children));
   }
@@ -426,7 +432,7 @@ class Parser {
       else
         optional.push_back(std::move(it.node));
     }
-    auto self = [](const QueryNode& n) -> const QueryNode& { return n; };
+    auto self = [](QueryNode& n) -> QueryNode& { return n; };
     drop_repeats(required, self);
     drop_repeats(optional, self);
     drop_repeats(excluded, self);
@@ -1066,7 +1072,16 @@ Xapian::Query wildcard_query(const std::string& stem, const QueryOptions& o,
   return Xapian::Query(Xapian::Query::OP_MAX, parts.begin(), parts.end());
 }
 
+Xapian::Query build_once(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db);
+
+// A node the query gave `repeats` times scores that many times (filters score nothing).
 Xapian::Query build(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
+  Xapian::Query q = build_once(n, o, db);
+  if (n.repeats <= 1 || n.kind == Kind::kFilter) return q;
+  return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, q, static_cast<double>(n.repeats));
+}
+
+Xapian::Query build_once(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db) {
   switch (n.kind) {
     case Kind::kTerm:
       return with_cjk_units(n, term_query(n, o.ranking.stems));
@@ -1145,7 +1160,15 @@ void describe_cjk_units(const QueryNode& n, std::string& out) {
   out += ")";
 }
 
+void describe_once(const QueryNode& n, std::string& out);
+
 void describe(const QueryNode& n, std::string& out) {
+  describe_once(n, out);
+  // A word or phrase the query gave several times counts that many times (build()).
+  if (n.repeats > 1) out += "\u00d7" + std::to_string(n.repeats);
+}
+
+void describe_once(const QueryNode& n, std::string& out) {
   auto field = [&] {
     if (!n.prefix.empty()) out += field_name(n.prefix) + ":";
   };

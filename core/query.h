@@ -62,6 +62,9 @@ struct QueryNode {
   // kTerm, exact kPhrase: CJK character units, matched as one run (core/cjk.h), or empty.
   std::vector<std::string> units;
   unsigned window = 0;
+  // How many times the query gave this item (the parser keeps one of equal items): it
+  // scores that many times, as BM25 weighs a query term by its frequency in the query.
+  unsigned repeats = 1;
   std::string filter_term;         // kFilter: a boolean term, or empty for a date range
   std::string range_lo, range_hi;  // kFilter date range, "YYYYMMDD" ("" when open)
   std::string label;               // how the user wrote it, for --explain
