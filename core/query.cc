@@ -436,6 +436,7 @@ class Parser {
     drop_repeats(required, self);
     drop_repeats(optional, self);
     drop_repeats(excluded, self);
+    for (QueryNode& n : excluded) n.repeats = 1;  // excluded: it never scores
     QueryNode base;
     const bool only_filters_required =
         !required.empty() && std::all_of(required.begin(), required.end(), is_filter);
@@ -1165,7 +1166,7 @@ void describe_once(const QueryNode& n, std::string& out);
 void describe(const QueryNode& n, std::string& out) {
   describe_once(n, out);
   // A word or phrase the query gave several times counts that many times (build()).
-  if (n.repeats > 1) out += "\u00d7" + std::to_string(n.repeats);
+  if (n.repeats > 1 && n.kind != Kind::kFilter) out += "\u00d7" + std::to_string(n.repeats);
 }
 
 void describe_once(const QueryNode& n, std::string& out) {

@@ -206,8 +206,8 @@ const std::vector<PlainRow> kPlain = {
     {"-usain +bolt (relay)", "AND(\"usain\"|stem:usain, \"bolt\"|stem:bolt, \"relay\"|stem:relay)"},
     // Wildcards, NEAR/N, fuzzy and boost marks: their words stay, the marks are punctuation.
     {"kipch* NEAR/3 bolt~2 x^2",
-     "AND(\"kipch\"|stem:kipch, \"near\"|stem:near, \"3\", \"bolt\"|stem:bolt, \"2\", "
-     "\"x\"|stem:x)"},
+     "AND(\"kipch\"|stem:kipch, \"near\"|stem:near, \"3\", \"bolt\"|stem:bolt, "
+     "\"2\"\u00d72, \"x\"|stem:x)"},
     // Every token its own word: no phrase of AT&T's parts, no lang: filter.
     {"AT&T lang:fr", "AND(\"at\"|stem:at, \"t\"|stem:t, \"lang\"|stem:lang, \"fr\"|stem:fr)"},
     {"東京オリンピック", "AND(\"東京\"|chars(東 京), \"オリンピック\"|chars(オ リ ン ピ ッ ク))"},

@@ -120,11 +120,18 @@ const std::vector<StemCase> kStemCases = {
      StemMode::kOr,
      {"f", "a", "b"},
      true},
-    // A repeated word is one word: the same order as without the repeat.
+    // A repeated word is one postlist: the same order as without the repeat.
     {"a repeated word",
      {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
      "rowing rowing ROWING",
      StemMode::kSynonym,
+     {"b", "a"}},
+    // ... weighed by its repeats (BM25's query term frequency): `relay relay rowing` ranks
+    // an article with relay above one with rowing, equally rare (a tie, by id, without).
+    {"a repeated word weighs more",
+     {{"a", "the rowing" + kFiller}, {"b", "the relay" + kFiller}},
+     "rowing relay relay",
+     StemMode::kOr,
      {"b", "a"}},
 };
 
