@@ -249,4 +249,21 @@ Similar similar_members(Xapian::Database& db, const Xapian::Query& query, const 
   return out;
 }
 
+Xapian::doccount collapsed_total(Xapian::Database& db, const Xapian::Query& query) {
+  Xapian::Enquire enquire(db);
+  enquire.set_query(query);
+  enquire.set_weighting_scheme(Xapian::BoolWeight());
+  Xapian::ValueCountMatchSpy spy(schema::kSlotDupGroup);
+  enquire.add_matchspy(&spy);
+  const Xapian::MSet mset = enquire.get_mset(0, 0, db.get_doccount());
+  // Every match was checked, so the bounds meet: the count is exact.
+  const Xapian::doccount matches = mset.get_matches_lower_bound();
+  Xapian::doccount grouped = 0, groups = 0;
+  for (auto v = spy.values_begin(); v != spy.values_end(); ++v) {
+    grouped += v.get_termfreq();
+    ++groups;
+  }
+  return matches - std::min(grouped, matches) + groups;
+}
+
 }  // namespace oly::dupes

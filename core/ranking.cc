@@ -33,9 +33,8 @@ std::string describe_ranking(const RankingOptions& o) {
 }
 
 void check_ranking_layout(const RankingOptions& o, std::size_t shards) {
-  if (shards <= 1 || (!o.proximity && !o.feedback)) return;
-  throw std::invalid_argument(std::string(o.proximity ? "--proximity" : "--feedback") +
-                              " ranks differently over " + std::to_string(shards) +
+  if (shards <= 1 || !o.proximity) return;
+  throw std::invalid_argument("--proximity ranks differently over " + std::to_string(shards) +
                               " shards than over one index (Xapian 1.4); it needs one index");
 }
 
@@ -105,7 +104,10 @@ Xapian::Query with_feedback(Xapian::Enquire& enquire, const Xapian::Query& q) {
   Xapian::RSet rset;
   for (auto it = top.begin(); it != top.end(); ++it) rset.add_document(*it);
   const BodyWordDecider decider(q);
-  const Xapian::ESet eset = enquire.get_eset(kFeedbackTerms, rset, &decider);
+  // Exact term frequencies: over shards, Xapian's default estimates them per shard, and
+  // the chosen terms (and so the ranking) would depend on how the index is split.
+  const Xapian::ESet eset =
+      enquire.get_eset(kFeedbackTerms, rset, Xapian::Enquire::USE_EXACT_TERMFREQ, &decider);
   if (eset.empty()) return q;
   std::vector<Xapian::Query> terms;
   for (auto t = eset.begin(); t != eset.end(); ++t) terms.emplace_back(*t);

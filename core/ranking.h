@@ -46,9 +46,10 @@ std::string_view stem_mode_name(StemMode m);
 std::string describe_ranking(const RankingOptions& o);
 
 // Throws std::invalid_argument when `o` asks for a switch whose ranking depends on how
-// the index is split: --proximity and --feedback gave other scores over 3 shards than
-// over one index of the same articles (Xapian 1.4.22; tests/test_ranking.cc), so over
-// more than one shard they are refused rather than answered differently.
+// the index is split: --proximity gave other scores over 3 shards than over one index of
+// the same articles (Xapian 1.4.22 estimates a phrase's frequency per shard), so over more
+// than one shard it is refused rather than answered differently. (--feedback is the same
+// everywhere: its expansion uses exact term frequencies; tests/test_ranking.cc.)
 void check_ranking_layout(const RankingOptions& o, std::size_t shards);
 
 // A body-space word of the query for proximity: its exact (positional) term.

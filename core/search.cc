@@ -407,7 +407,8 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   // Facets are counted over every match, so they too make the matcher check them all;
   // with a remote shard they are counted in a pass of their own (see facets_apart).
   std::optional<FacetCounter> facets;
-  const bool apart = !rq.facets.empty() && has_remote_shard(set_);
+  // Under --collapse too: facets count the matching articles, not the groups shown.
+  const bool apart = !rq.facets.empty() && (has_remote_shard(set_) || rq.collapse);
   if (!rq.facets.empty()) {
     facets.emplace(rq.facets);
     if (!apart) facets->attach(enquire);
@@ -421,6 +422,10 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   r.lower_bound = mset.get_matches_lower_bound();
   r.upper_bound = mset.get_matches_upper_bound();
   r.estimated = std::clamp(mset.get_matches_estimated(), r.lower_bound, r.upper_bound);
+  if (rq.collapse) {
+    // Groups counted once, exactly (Xapian's bounds under a collapse key are not).
+    r.estimated = r.lower_bound = r.upper_bound = dupes::collapsed_total(db, xq);
+  }
   if (apart) {
     r.facets = facets_apart(db, xq, *facets);
   } else if (facets) {
