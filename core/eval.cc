@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,8 +24,12 @@ bool all_digits(const std::string& s) {
 }
 
 // Calls `f(line_number, line)` for each line that is not blank, without its '\r'.
+// A UTF-8 byte order mark (editors on Windows write one) is not part of the first line:
+// left in, it would make the first query id "\ufeff1", a query that matches nothing.
 template <class F>
 void for_each_line(std::string_view text, F&& f) {
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
   std::size_t pos = 0, number = 0;
   while (pos < text.size()) {
     std::size_t nl = text.find('\n', pos);
@@ -150,24 +155,35 @@ Qrels parse_qrels(std::string_view text, const std::string& path) {
 
 Run parse_trec_run(std::string_view text, const std::string& path) {
   struct Line {
-    long long rank;
+    double score;
     std::string id;
   };
   std::map<std::string, std::vector<Line>, IdLess> lines;
+  std::map<std::string, std::unordered_set<std::string>> seen;  // ids by query
   for_each_line(text, [&](std::size_t n, std::string_view line) {
     std::vector<std::string> f = split_whitespace(line);
     if (f.size() != 6)
       fail(path, n, "expected QUERY_ID Q0 DOC_ID RANK SCORE TAG, got " + in_quotes(line));
+    // The rank is checked as a number (a garbled column means a garbled file) but, as in
+    // trec_eval, it does not order the run: the score does.
     long long rank = 0;
     if (!whole_number(f[3], 0, 1000000000, rank))
       fail(path, n, "the rank is a whole number from 0 up, got " + in_quotes(f[3]));
     if (!finite_number(f[4])) fail(path, n, "the score is a finite number, got " + in_quotes(f[4]));
-    lines[f[0]].push_back({rank, f[2]});
+    // trec_eval refuses a run that retrieves one document twice for a query: scoring it
+    // either way would measure something the file does not clearly say.
+    if (!seen[f[0]].insert(f[2]).second)
+      fail(path, n, "query " + f[0] + " retrieves document " + f[2] + " twice");
+    lines[f[0]].push_back({std::strtod(f[4].c_str(), nullptr), f[2]});
   });
   Run run;
   for (auto& [qid, v] : lines) {
-    std::stable_sort(v.begin(), v.end(),
-                     [](const Line& a, const Line& b) { return a.rank < b.rank; });
+    // trec_eval's order: score descending, ties by document id descending (strcmp), so
+    // that a run scores the same whatever order its lines come in.
+    std::sort(v.begin(), v.end(), [](const Line& a, const Line& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return std::strcmp(a.id.c_str(), b.id.c_str()) > 0;
+    });
     std::vector<std::string>& ids = run[qid];
     for (Line& l : v) ids.push_back(std::move(l.id));
   }

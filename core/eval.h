@@ -43,8 +43,10 @@ std::vector<EvalQuery> parse_queries(std::string_view text, const std::string& p
 // Qrels: `qid<TAB>docid<TAB>grade`, or TREC's `qid ITERATION docid grade` (whitespace).
 // A (qid, docid) pair judged twice is an error: which grade would be meant?
 Qrels parse_qrels(std::string_view text, const std::string& path);
-// A TREC run: `qid Q0 docid rank score tag` a line; each query's ids ordered by rank
-// (equal ranks keep the file's order).
+// A TREC run: `qid Q0 docid rank score tag` a line. As trec_eval does, each query's ids
+// are ordered by score, highest first, equal scores by docid in descending byte order; the
+// rank column is ignored; a docid listed twice for one query is an error.
+// Every parser skips a UTF-8 byte order mark at the start of the text.
 Run parse_trec_run(std::string_view text, const std::string& path);
 // The same, reading the file; a file that cannot be read is an EvalError too.
 std::string read_text_file(const std::string& path);

@@ -92,21 +92,35 @@ void add_eval_flags(CLI::App& app, Flags& f) {
 
 // --eval and --eval-run print a table of measures: flags that shape another output, or
 // (for a run file) the search that was not made, are refused rather than ignored.
+// --eval honours what changes a top-100 relevance ranking of the whole index (--any,
+// --language, --bm25, --stems, --proximity, --feedback, --collapse, --recency, the date
+// filters, the shard timeouts) and refuses the rest: --similar (the queries file gives the
+// queries), --sort by date (not a relevance run), --partial (a run missing a shard's
+// articles would be scored as if complete), --color (the table has none).
 void check_eval_flags(const CLI::App& app, const Flags& f) {
   const bool run = !f.eval.run.empty();
   const char* mode = run ? "--eval-run" : "--eval";
   if (f.eval.qrels.empty()) throw UsageError(std::string(mode) + " needs --qrels FILE");
   if (!f.words.empty()) throw UsageError(std::string(mode) + " takes no query arguments");
-  std::vector<std::string> refused = {"--batch",          "--ids",    "--count",
-                                      "--limit",          "--offset", "--snippets",
-                                      "--snippet-length", "--facets", "--explain"};
+  std::vector<std::string> refused = {"--batch",   "--ids",      "--count",          "--limit",
+                                      "--offset",  "--snippets", "--snippet-length", "--facets",
+                                      "--explain", "--similar",  "--partial",        "--color"};
   if (run) {
-    for (const char* o : {"--index", "--any", "--plain", "--language", "--sort", "--since",
-                          "--until", "--today", "--bm25", "--partial", "--no-cache"})
+    // A run file was ranked elsewhere: no switch of our search can change it.
+    for (const char* o :
+         {"--index", "--any", "--plain", "--language", "--sort", "--since", "--until", "--today",
+          "--bm25", "--no-cache", "--connect-timeout", "--timeout", "--stems", "--proximity",
+          "--feedback", "--collapse", "--recency", "--no-suggest"})
       refused.emplace_back(o);
+  } else if (f.sort != "relevance") {
+    throw UsageError("--sort " + f.sort +
+                     " does not apply to --eval (it measures relevance order)");
   }
   for (const auto& o : refused) {
-    if (app.count(o) > 0) throw UsageError(o + " does not apply to " + mode);
+    if (app.count(o) == 0) continue;
+    // --proximity and --no-proximity are one option: name both, either may have been given.
+    const bool negatable = o == "--proximity" || o == "--feedback";
+    throw UsageError(o + (negatable ? "/--no-" + o.substr(2) : "") + " does not apply to " + mode);
   }
 }
 

@@ -130,11 +130,32 @@ TEST_CASE("eval: the file formats", "[eval]") {
     CHECK(q.at("7").at("TIME-3") == 1);
     CHECK(q.at("7").at("TIME-4") == 0);
   }
-  SECTION("a run: ordered by rank; equal ranks keep the file's order") {
+  SECTION("a run: as trec_eval, by score descending, ties by id descending; rank ignored") {
     const auto run = oly::eval::parse_trec_run(
-        "1 Q0 c 3 0.1 t\n1 Q0 a 1 0.9 t\n1 Q0 b 2 0.5 t\n2 Q0 y 1 1 t\n2 Q0 x 1 1 t\n", "r");
+        "1 Q0 c 1 0.1 t\n1 Q0 a 3 0.9 t\n1 Q0 b 2 0.5 t\n"           // ranks say c, b, a
+        "2 Q0 x 1 1 t\n2 Q0 y 2 1 t\n2 Q0 z 3 1e1 t\n"               // 1e1 is 10: z first
+        "3 Q0 10 1 5 t\n3 Q0 9 2 5 t\n3 Q0 B 3 5 t\n3 Q0 a 4 5 t\n"  // strcmp, not numbers
+        "4 Q0 p 1 -2 t\n4 Q0 q 2 -1.5 t\n",
+        "r");
     CHECK(run.at("1") == std::vector<std::string>{"a", "b", "c"});
-    CHECK(run.at("2") == std::vector<std::string>{"y", "x"});
+    CHECK(run.at("2") == std::vector<std::string>{"z", "y", "x"});
+    CHECK(run.at("3") == std::vector<std::string>{"a", "B", "9", "10"});
+    CHECK(run.at("4") == std::vector<std::string>{"q", "p"});
+  }
+  SECTION("a UTF-8 byte order mark at the start is not part of the first id") {
+    const std::string bom = "\xEF\xBB\xBF";
+    const auto q = oly::eval::parse_queries(bom + "1\tbolt\n", "qs");
+    REQUIRE(q.size() == 1);
+    CHECK(q[0].id == "1");
+    const auto tab_qrels = oly::eval::parse_qrels(bom + "1\ta\t1\n", "q");
+    CHECK(tab_qrels.count("1") == 1);
+    const auto trec_qrels = oly::eval::parse_qrels(bom + "1 0 a 1\n", "q");
+    CHECK(trec_qrels.count("1") == 1);
+    const auto run = oly::eval::parse_trec_run(bom + "1 Q0 a 1 1 t\n", "r");
+    CHECK(run.count("1") == 1);
+    // Only at the start: elsewhere it is text, kept (and shown in messages).
+    CHECK_THROWS_WITH(oly::eval::parse_queries("1\tx\n" + bom + "2 3\tx\n", "qs"),
+                      Catch::Contains("qs:2: error:"));
   }
   SECTION("queries: the text after the first tab") {
     const auto q = oly::eval::parse_queries("1\tA\tB .\n\n2\tNOT THIS\n", "qs");
@@ -172,6 +193,10 @@ const std::vector<ErrorRow> kErrors = {
     {"run", "1 Q0 a 1 nan t\n", "f:1: error: ", "the score is a finite number"},
     {"run", "1 Q0 a 1 0.5x t\n", "f:1: error: ", "the score is a finite number"},
     {"run", "1\tQ0\ta\t1\t0.5\n", "f:1: error: ", "expected QUERY_ID Q0 DOC_ID RANK SCORE TAG"},
+    // trec_eval refuses a document retrieved twice for one query; other queries may share it.
+    {"run", "1 Q0 a 1 0.5 t\n2 Q0 a 1 0.5 t\n1 Q0 a 2 0.4 t\n",
+     "f:3: error: ", "query 1 retrieves document a twice"},
+    {"run", "\xEF\xBB\xBF1 Q0 a 1 0.5 t\n1 Q0 a 2 0.4 t\n", "f:2: error: ", "document a twice"},
 };
 
 TEST_CASE("eval: bad lines are errors at path:line", "[eval]") {
@@ -300,6 +325,17 @@ TEST_CASE("searcher --eval: measures per query and means on the fixture", "[eval
   CHECK(s["skipped_unjudged"] == nlohmann::json::array({"4"}));
   CHECK(s["skipped_no_relevant"] == nlohmann::json::array({"6"}));
 
+  SECTION("files saved with a UTF-8 byte order mark score the same") {
+    TempDir bom_dir("evalbom");
+    const std::string bom = "\xEF\xBB\xBF";
+    write_file(bom_dir / "queries.tsv", bom + oly::eval::read_text_file(kFixture + "queries.tsv"));
+    write_file(bom_dir / "qrels.tsv", bom + oly::eval::read_text_file(kFixture + "qrels.tsv"));
+    const auto b = run_searcher(
+        ix.index, {"--eval", bom_dir / "queries.tsv", "--qrels", bom_dir / "qrels.tsv", "--json"});
+    INFO(b.err);
+    REQUIRE(b.code == 0);
+    CHECK(b.out == r.out);
+  }
   SECTION("the text table") {
     const auto t = run_searcher(
         ix.index, {"--eval", kFixture + "queries.tsv", "--qrels", kFixture + "qrels.tsv"});
@@ -313,8 +349,9 @@ TEST_CASE("searcher --eval: measures per query and means on the fixture", "[eval
 
 TEST_CASE("searcher --eval-run scores a TREC run without an index", "[eval][cli]") {
   TempDir dir("evalrun");
-  // Query 1 lists e2 and e1 at one rank: the file's order decides (e2 first).
-  write_file(dir / "run", "1 Q0 e2 1 2.0 t\n1 Q0 e1 1 2.0 t\n3 Q0 e3 1 1 t\n");
+  // Query 1: the ranks put the unjudged e4 first, but the scores (which trec_eval follows)
+  // put it last; e2 and e1 tie on score and go by id, descending: e2 first.
+  write_file(dir / "run", "1 Q0 e4 1 0.5 t\n1 Q0 e1 2 2.0 t\n1 Q0 e2 3 2.0 t\n3 Q0 e3 1 1 t\n");
   const std::string cmd = shell_quote(OLY_SEARCHER) + " --json --eval-run " +
                           shell_quote(dir / "run") + " --qrels " +
                           shell_quote(kFixture + "qrels.tsv");
@@ -343,6 +380,8 @@ TEST_CASE("searcher --eval: bad files and flags", "[eval][cli]") {
   TempDir dir("evalbad");
   write_file(dir / "badq", "1\tok\nbroken\n");
   write_file(dir / "badrun", "1 Q0 e1 1\n");
+  write_file(dir / "duprun", "1 Q0 e1 1 2 t\n1 Q0 e2 2 1 t\n1 Q0 e1 3 0.5 t\n");
+  const std::string run = dir / "duprun";
   const std::string q = kFixture + "queries.tsv", qrels = kFixture + "qrels.tsv";
   const std::vector<CliErrorRow> rows = {
       {{"--eval", dir / "badq", "--qrels", qrels}, 2, "/badq:2: error: expected QUERY_ID"},
@@ -358,6 +397,32 @@ TEST_CASE("searcher --eval: bad files and flags", "[eval][cli]") {
        2,
        "--any does not apply to --eval-run"},
       {{"--eval", q, "--eval-run", dir / "badrun", "--qrels", qrels}, 2, "excludes"},
+      {{"--eval-run", run, "--qrels", qrels},
+       2,
+       "/duprun:3: error: query 1 retrieves document e1 twice"},
+      // --eval: flags that do not change a top-100 relevance run of the whole index.
+      {{"--eval", q, "--qrels", qrels, "--similar", "e1"}, 2, "--similar does not apply to --eval"},
+      {{"--eval", q, "--qrels", qrels, "--sort", "date"},
+       2,
+       "--sort date does not apply to --eval"},
+      {{"--eval", q, "--qrels", qrels, "--sort", "-date"}, 2, "--sort -date does not apply"},
+      {{"--eval", q, "--qrels", qrels, "--partial"}, 2, "--partial does not apply to --eval"},
+      {{"--eval", q, "--qrels", qrels, "--color", "always"}, 2, "--color does not apply"},
+      {{"--eval", q, "--qrels", qrels, "--facets", "year"}, 2, "--facets does not apply"},
+      // --eval-run: the run was ranked elsewhere; no search switch applies.
+      {{"--eval-run", run, "--qrels", qrels, "--similar", "e1"}, 2, "--similar does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--collapse"}, 2, "--collapse does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--recency", "30d"}, 2, "--recency does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--stems", "exact"}, 2, "--stems does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--no-proximity"},
+       2,
+       "--proximity/--no-proximity does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--feedback"}, 2, "--feedback/--no-feedback does"},
+      {{"--eval-run", run, "--qrels", qrels, "--no-suggest"}, 2, "--no-suggest does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--timeout", "5"}, 2, "--timeout does not apply"},
+      {{"--eval-run", run, "--qrels", qrels, "--connect-timeout", "5"},
+       2,
+       "--connect-timeout does"},
   };
   for (const CliErrorRow& r : rows) {
     std::string cmd = shell_quote(OLY_SEARCHER) + " -d " + shell_quote(dir / "noindex");
