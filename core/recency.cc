@@ -93,7 +93,9 @@ double date_factor(std::string_view date_slot, std::int64_t today, double half_l
 }
 
 bool recency_before(const RecencyHit& a, const RecencyHit& b) {
-  if (a.score != b.score) return a.score > b.score;
+  if (a.dated != b.dated) return a.dated;
+  if (a.dated && a.key != b.key) return a.key > b.key;
+  if (a.dated && a.age != b.age) return a.age < b.age;
   if (a.relevance != b.relevance) return a.relevance > b.relevance;
   return a.id < b.id;
 }
@@ -101,12 +103,26 @@ bool recency_before(const RecencyHit& a, const RecencyHit& b) {
 namespace {
 
 // Whether `h` sorts before every match Xapian ranks below the K-th, whose relevance is
-// `bound` and id `bound_id`: such a match has score <= relevance <= bound, and when its
-// relevance equals bound its id sorts after bound_id (Xapian breaks relevance ties by id).
+// `bound` and id `bound_id`: such a match, if dated, has key <= log(relevance) <=
+// log(bound), equal only at age 0 with relevance bound, and then its id sorts after
+// bound_id (Xapian breaks relevance ties by id). An undated h may have a dated match
+// after it unread, so it is never ahead.
 bool ahead_of_unread(const RecencyHit& h, double bound, const std::string& bound_id) {
-  if (h.score != bound) return h.score > bound;
+  if (!h.dated) return false;
+  const double top = std::log(bound);
+  if (h.key != top) return h.key > top;
+  if (h.age != 0) return false;
   if (h.relevance != bound) return h.relevance > bound;
   return h.id <= bound_id;
+}
+
+void blend(RecencyHit& h, std::int64_t today, double half_life_days) {
+  const std::optional<std::int64_t> day = day_number(h.doc.get_value(schema::kSlotDate));
+  h.dated = day.has_value();
+  h.age = day ? std::max(static_cast<double>(today - *day), 0.0) : 0;
+  h.score = day ? h.relevance * recency_factor(h.age, half_life_days) : 0;
+  // log(0) is -inf: a relevance-0 match (a pure filter) is then ordered by age alone.
+  h.key = std::log(h.relevance) - h.age * std::log(2.0) / half_life_days;
 }
 
 }  // namespace
@@ -135,8 +151,7 @@ RecencyPage rerank_by_recency(Xapian::Enquire& enquire, std::size_t offset, std:
       h.relevance = it.get_weight();
       h.doc = it.get_document();
       h.id = h.doc.get_value(schema::kSlotId);
-      h.score =
-          h.relevance * date_factor(h.doc.get_value(schema::kSlotDate), today, half_life_days);
+      blend(h, today, half_life_days);
       bound = h.relevance;
       bound_id = h.id;
       all.push_back(std::move(h));
@@ -197,8 +212,11 @@ Xapian::Query similar_query(const Xapian::Database& db, const std::string& id) {
     // Each term counts by how telling it is of the article, not only by its BM25 weight.
     terms.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*t), t.get_weight());
   }
-  // An article with no shared text term: nothing is like it (an empty OR matches nothing,
-  // which is the true answer, not a lookup failure).
+  // No shared text term: an empty OR would answer "no matches" as if nothing were like
+  // it, when the article simply gives nothing to compare with.
+  if (terms.empty()) {
+    throw std::out_of_range("the article '" + id + "' has no words shared with other articles");
+  }
   Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
   return Xapian::Query(Xapian::Query::OP_AND_NOT, like, Xapian::Query(id_term));
 }

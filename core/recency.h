@@ -53,12 +53,19 @@ struct RecencyHit {
   Xapian::docid docid = 0;
   double score = 0;      // relevance * factor
   double relevance = 0;  // Xapian's BM25 weight
-  std::string id;        // the kSlotId value: equal keys are ordered by it
+  // The order's key: the product above underflows to 0 with a short half-life over old
+  // dates (2^-1400), so dated hits are ordered by log(relevance) - age * ln 2 / half-life
+  // (relevance 0: -inf, then newer first), undated ones after them.
+  bool dated = false;
+  double age = 0;  // days, 0 for future dates and undated articles
+  double key = 0;
+  std::string id;  // the kSlotId value: equal keys are ordered by it
   Xapian::Document doc;
 };
 
-// The order of a reranked list: blended score, then relevance, then article id (as Xapian
-// orders equal relevance, set_sort_by_relevance_then_value on the id slot).
+// The order of a reranked list: dated before undated; dated by key, then age (newer
+// first); then relevance, then article id (as Xapian orders equal relevance,
+// set_sort_by_relevance_then_value on the id slot).
 bool recency_before(const RecencyHit& a, const RecencyHit& b);
 
 struct RecencyPage {
@@ -71,7 +78,8 @@ struct RecencyPage {
 // scheme and relevance-then-id order already set; no match spy, since it is asked
 // several times) in blended order. Exact: it reads the first K matches by relevance; a
 // match below the K-th has relevance <= the K-th's (R), hence blended score <= R, and
-// if its relevance equals R its id sorts after the K-th's. Once the last hit of the
+// if its relevance equals R its id sorts after the K-th's; in log space its key is
+// <= log(R), with equality only at age 0. Once the last hit of the
 // page (counting the offset) sorts before any such key, no unread match can enter the
 // page; otherwise K grows (x4) until that holds or every match is read.
 RecencyPage rerank_by_recency(Xapian::Enquire& enquire, std::size_t offset, std::size_t limit,
@@ -81,7 +89,8 @@ RecencyPage rerank_by_recency(Xapian::Enquire& enquire, std::size_t offset, std:
 // scaled by it, OR-ed, without the article itself. Only exact-form text terms take
 // part: body words (unprefixed) and title words (`S`), and only those another article
 // holds too (a term unique to the article finds nothing else). Throws
-// std::out_of_range naming the id when no article has it.
+// std::out_of_range naming the id when no article has it, or when the article has no
+// such term (an empty expansion would answer "no matches" silently).
 inline constexpr Xapian::termcount kSimilarTerms = 30;
 Xapian::Query similar_query(const Xapian::Database& db, const std::string& id);
 

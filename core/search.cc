@@ -187,6 +187,13 @@ void validate_request(const SearchRequest& r) {
           "recency: blends relevance with freshness and cannot be combined with a date sort "
           "(sort by -date for newest first)");
     }
+    // Xapian collapses on relevance, so each group would be shown by its most relevant
+    // member, not its freshest: refused rather than answered wrong.
+    if (r.collapse) {
+      throw RequestError(
+          "--recency and --collapse together are not supported: a group would be shown by its "
+          "most relevant member, not its freshest");
+    }
   }
   if (!r.since.empty() || !r.until.empty()) {
     try {

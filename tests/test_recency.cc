@@ -183,9 +183,14 @@ struct Blended {
   double score;
   double relevance;
   std::string id;
+  bool dated;
+  double key;  // log(relevance) - age * ln 2 / half-life: never underflows
+  double age;
 };
 
 // Every match by relevance, blended here with the same formula: the reference order.
+// The order is the log-space key's, not the printed product's: with a short half-life
+// over old dates the product underflows to 0 (1996 at 7 days is 2^-1400).
 std::vector<Blended> brute_force(oly::Searcher& s, const std::string& query, double half_life) {
   oly::SearchRequest rq;
   rq.query = query;
@@ -199,12 +204,15 @@ std::vector<Blended> brute_force(oly::Searcher& s, const std::string& query, dou
   std::vector<Blended> out;
   for (const oly::Hit& h : all.hits) {
     const std::optional<std::int64_t> day = oly::day_number(h.article.date);
-    const double f =
-        day ? std::exp2(-std::max<double>(static_cast<double>(today - *day), 0) / half_life) : 0;
-    out.push_back({h.score * f, h.score, h.article.id});
+    const double age = day ? std::max<double>(static_cast<double>(today - *day), 0) : 0;
+    const double f = day ? std::exp2(-age / half_life) : 0;
+    const double key = std::log(h.score) - age * std::log(2.0) / half_life;
+    out.push_back({h.score * f, h.score, h.article.id, day.has_value(), key, age});
   }
   std::stable_sort(out.begin(), out.end(), [](const Blended& a, const Blended& b) {
-    if (a.score != b.score) return a.score > b.score;
+    if (a.dated != b.dated) return a.dated;
+    if (a.dated && a.key != b.key) return a.key > b.key;
+    if (a.dated && a.age != b.age) return a.age < b.age;
     if (a.relevance != b.relevance) return a.relevance > b.relevance;
     return a.id < b.id;
   });
@@ -231,7 +239,7 @@ TEST_CASE("recency: every page equals a brute-force blend over every match", "[r
   bool grew = false;
   for (const std::string query : {"relay", "baton OR crowd", "relay -source:AP", "NOT zzzqqq",
                                   "source:Reuters", "relay date:2000..2019"}) {
-    for (const std::string half_life : {"30d", "1y", "12m", "10y", "1000y", "1d"}) {
+    for (const std::string half_life : {"30d", "1y", "12m", "10y", "1000y", "1d", "7d"}) {
       const auto want = brute_force(s, query, oly::parse_half_life(half_life));
       for (const Page& p : pages) {
         CAPTURE(query, half_life, p.offset, p.limit);
@@ -256,6 +264,10 @@ TEST_CASE("recency: every page equals a brute-force blend over every match", "[r
           want_ids.push_back(want[i].id);
         }
         CHECK(got_ids == want_ids);
+        // Dated before undated, whatever the product underflows to (README).
+        for (std::size_t i = 1; i < r.hits.size(); ++i) {
+          CHECK((!r.hits[i - 1].article.date.empty() || r.hits[i].article.date.empty()));
+        }
         if (reranked_count(r.understood) > std::max<std::size_t>(2 * (p.offset + p.limit), 100))
           grew = true;
       }
@@ -296,6 +308,12 @@ TEST_CASE("recency: totals and facets unchanged, refusals, explain", "[recency]"
   rq.sort = oly::SortOrder::kRelevance;
   rq.recency = "soon";
   CHECK_THROWS_WITH(s.search(rq), Catch::Contains("recency: expected a half-life"));
+  // A collapsed group is shown by its most relevant member, not its freshest: refused.
+  rq.recency = "30d";
+  rq.collapse = true;
+  CHECK_THROWS_AS(s.search(rq), oly::RequestError);
+  CHECK_THROWS_WITH(s.search(rq), Catch::Contains("--recency and --collapse together are not "
+                                                  "supported"));
 }
 
 TEST_CASE("searcher --recency: JSON relevance key, refusals, batch key", "[recency][cli]") {
@@ -317,7 +335,9 @@ TEST_CASE("searcher --recency: JSON relevance key, refusals, batch key", "[recen
                                              {"--recency", "30", "relay"},
                                              {"--recency", "", "relay"},
                                              {"--recency", "30d", "--sort", "-date", "relay"},
-                                             {"--recency", "30d", "--sort", "date", "relay"}}) {
+                                             {"--recency", "30d", "--sort", "date", "relay"},
+                                             {"--recency", "30d", "--collapse", "relay"},
+                                             {"--collapse", "--recency", "1y", "relay"}}) {
     r = run_searcher(idx.path, args);
     CHECK(r.code == 2);
     CHECK_THAT(r.err, Catch::Contains("searcher: error: --recency"));
@@ -330,6 +350,9 @@ TEST_CASE("searcher --recency: JSON relevance key, refusals, batch key", "[recen
   CHECK(json::parse(lines[0]).count("relevance") == 1);
   CHECK_THAT(r.out, Catch::Contains("recency: expected a half-life"));
   CHECK_THAT(r.out, Catch::Contains("cannot be combined with a date sort"));
+  r = run_searcher(idx.path, {"--batch", "-n", "1", "--today", kToday},
+                   "{\"query\":\"relay\",\"recency\":\"1y\",\"collapse\":true}\n");
+  CHECK_THAT(r.out, Catch::Contains("--recency and --collapse together are not supported"));
 }
 
 // The JSON hits of these batch lines, score and relevance rounded (the shards add the
@@ -520,6 +543,45 @@ TEST_CASE("similar: the near story first, never itself, filters combine, unknown
   }
   CHECK_THROWS_WITH(s.search("similar:"), Catch::Contains("missing value after 'similar:'"));
   CHECK_THROWS_WITH(s.search("similar:\"\""), Catch::Contains("empty value for similar:"));
+}
+
+TEST_CASE("similar: an article with no word shared with another is an error naming it",
+          "[recency][similar][query]") {
+  TempDir dir{"similar-alone"};
+  std::string lines;
+  for (int i = 0; i < 5; ++i) {
+    lines += json({{"id", "en-" + std::to_string(i)},
+                   {"title", "Marathon report"},
+                   {"body", "The marathon runners reached the stadium in the heat."}})
+                 .dump() +
+             "\n";
+  }
+  // The only Japanese article, and one whose words no other article holds.
+  lines += json({{"id", "ja-1"}, {"title", "東京五輪"}, {"body", "水泳の決勝が行われた。"}}).dump() +
+           "\n";
+  lines += json({{"id", "odd"}, {"title", "Zyzzyva"}, {"body", "Quixotic xylophones."}}).dump() +
+           "\n";
+  write_file(dir / "a.jsonl", lines);
+  REQUIRE(oly::search_test::run_indexer(dir / "idx", {dir / "a.jsonl"}).code == 0);
+  oly::SearchOptions o;
+  o.index_dir = dir / "idx";
+  oly::Searcher s(o);
+  for (const std::string q : {"similar:ja-1", "similar:odd", "marathon OR similar:odd"}) {
+    CAPTURE(q);
+    try {
+      s.search(q);
+      FAIL("no error");
+    } catch (const oly::QuerySyntaxError& e) {
+      const std::string id = q.substr(q.find(':') + 1);
+      CHECK_THAT(e.what(), Catch::Contains("similar: the article '" + id +
+                                           "' has no words shared with other articles"));
+      CHECK(e.column() == q.find(':') + 2);
+    }
+  }
+  CHECK_FALSE(s.search("similar:en-0").hits.empty());  // a usual article still works
+  const auto r = oly::search_test::run_searcher(dir / "idx", {"--similar", "odd"});
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("similar: the article 'odd' has no words shared"));
 }
 
 TEST_CASE("searcher --similar: same as similar:ID, words narrow it, errors", "[recency][cli]") {

@@ -185,6 +185,9 @@ TEST_CASE("server: /search GET and POST print what searcher --json prints", "[se
       {"q=" + pct("date:last-month OR gold") + "&since=2y&today=2021-08-20",
        R"({"query":"date:last-month OR gold","since":"2y","today":"2021-08-20"})",
        {"--since", "2y", "--today", "2021-08-20", "date:last-month OR gold"}},
+      {"q=marathon&recency=30d&today=2021-08-20",
+       R"({"query":"marathon","recency":"30d","today":"2021-08-20"})",
+       {"--recency", "30d", "--today", "2021-08-20", "marathon"}},
   };
   for (const Row& row : rows) {
     INFO(row.get);
@@ -332,6 +335,7 @@ TEST_CASE("server: bad requests get a 4xx JSON error naming the problem", "[serv
       {"GET", "/search?q=a&since=7d&today=yesterday", "", 400, "request", "'today'"},
       {"GET", "/search?q=a&snippets=21", "", 400, "limit", "'snippets'"},
       {"GET", "/search?q=a&foo=1", "", 400, "request", "'foo'"},
+      {"GET", "/search?q=a&recency=30d&collapse=true", "", 400, "request", "not supported"},
       {"GET", "/search?q=a&q=b", "", 400, "request", "more than once"},
       {"GET", "/search?q=" + std::string(1025, 'a'), "", 414, "limit", "1024"},
       {"GET", "/search?q=" + pct("bolt \"x"), "", 400, "syntax", "unbalanced quote"},
