@@ -215,6 +215,62 @@ TEST_CASE("server: /search GET and POST print what searcher --json prints", "[se
   }
 }
 
+// Did you mean over HTTP: the summary's `suggestion` is offered by default, turned off by
+// suggest=0 (GET) or "suggest": false (POST), and a value that is neither is refused, not
+// read as on or off.
+TEST_CASE("server: /search offers a suggestion; suggest=0 turns it off", "[server]") {
+  const std::string index = corpus_index();
+  Server srv({"-d", index, "--quiet"});
+  auto cli = srv.client();
+  const auto summary = [](const httplib::Result& r) {
+    REQUIRE(r);
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+    const Json j = Json::parse(lines_of(r->body).back());
+    REQUIRE(j["type"] == "summary");
+    REQUIRE(j.contains("suggestion"));
+    return j;
+  };
+  struct Row {
+    std::string get, post;
+    Json suggestion;  // null: none
+  };
+  const std::vector<Row> rows = {
+      {"q=marathn", R"({"query":"marathn"})", "marathon"},
+      {"q=marathn&suggest=1", R"({"query":"marathn","suggest":true})", "marathon"},
+      {"q=Marathn&suggest=true", R"({"query":"Marathn","suggest":true})", "Marathon"},
+      {"q=marathn&suggest=0", R"({"query":"marathn","suggest":false})", nullptr},
+      {"q=marathn&suggest=false", R"({"query":"marathn","suggest":false})", nullptr},
+      // A query that matches well gets none.
+      {"q=marathon", R"({"query":"marathon"})", nullptr},
+  };
+  for (const Row& row : rows) {
+    INFO(row.get);
+    CHECK(summary(cli.Get("/search?" + row.get))["suggestion"] == row.suggestion);
+    CHECK(summary(cli.Post("/search", row.post, "application/json"))["suggestion"] ==
+          row.suggestion);
+  }
+  const std::vector<std::string> bad = {"suggest=maybe", "suggest=", "suggest=yes", "suggest=2",
+                                        "suggest=0&suggest=1"};
+  for (const std::string& b : bad) {
+    INFO(b);
+    const auto r = cli.Get("/search?q=marathn&" + b);
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(error_body(r->body, 400, index)["error"].get<std::string>().find("suggest") !=
+          std::string::npos);
+  }
+  for (const char* body :
+       {R"({"query":"marathn","suggest":"yes"})", R"({"query":"marathn","suggest":0})"}) {
+    INFO(body);
+    const auto r = cli.Post("/search", body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(error_body(r->body, 400, index)["error"].get<std::string>().find("suggest") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("server: /batch prints what searcher --batch --json prints", "[server]") {
   const std::string index = corpus_index();
   Server srv({"-d", index, "--quiet"});
