@@ -137,12 +137,20 @@ void rewrite(Xapian::WritableDatabase& db, Xapian::docid docid, const std::strin
 
 std::optional<Fingerprint> fingerprint(const std::vector<Token>& tokens) {
   if (tokens.size() < kShingleWords) return std::nullopt;
+  // The SET of shingles votes, each distinct shingle once: counted per occurrence, a run
+  // that repeats (signature art "o&o> o&o> ...", a table of "N.A." cells, uuencoded lines)
+  // outvotes the text around it, and unrelated bodies sharing it got one fingerprint.
+  std::vector<std::uint64_t> hashes;
+  hashes.reserve(tokens.size() - kShingleWords + 1);
+  for (std::size_t i = 0; i + kShingleWords <= tokens.size(); ++i)
+    hashes.push_back(shingle_hash(tokens, i));
+  std::sort(hashes.begin(), hashes.end());
+  hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
   std::array<int, 64> votes{};
   Fingerprint f;
-  for (std::size_t i = 0; i + kShingleWords <= tokens.size(); ++i) {
-    const std::uint64_t h = shingle_hash(tokens, i);
+  f.shingles = hashes.size();
+  for (const std::uint64_t h : hashes) {
     for (unsigned bit = 0; bit < 64; ++bit) votes[bit] += ((h >> bit) & 1) ? 1 : -1;
-    ++f.shingles;
   }
   for (unsigned bit = 0; bit < 64; ++bit) {
     if (votes[bit] > 0) f.hash |= 1ULL << bit;

@@ -6,8 +6,8 @@
 // made of the analyzer's folded tokens (the same words the index holds, so case, accents
 // and punctuation never separate two copies; numbers kept, so that two daily market
 // reports with other figures differ). Shingles rather than single words: a bag of words
-// cannot tell two reports written from one template apart. Stored as 16 hex digits, a
-// space and the number of shingles ("0123456789abcdef 57"), readable with xapian-delve.
+// cannot tell two template reports apart; each distinct shingle votes once. Stored as 16 hex
+// digits, a space and the number of distinct shingles ("0123456789abcdef 57").
 //
 // Groups (schema::kSlotDupGroup, term schema::kPrefixDupGroup + ":" + key): after the
 // documents of a run are written, one pass reads every fingerprint of every database of

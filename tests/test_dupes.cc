@@ -137,6 +137,51 @@ TEST_CASE("dupes: fingerprints of copies are close, of other texts far", "[dupes
   CHECK_FALSE(oly::dupes::fingerprint(analyzer.tokenize("two words")));
 }
 
+// A run that repeats (signature art, a table of "N.A." cells, uuencoded lines) must weigh as
+// one shingle, not once per repeat: counted each time, it outvotes the text around it and
+// two unrelated posts with one signature got one fingerprint (20ng rec.motorcycles-105158
+// and -104295: distance 0, bench/dupes-pairs.tsv).
+TEST_CASE("dupes: a repeated run counts once, so a shared signature or table makes no copy",
+          "[dupes]") {
+  oly::Analyzer analyzer;
+  auto times = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  const std::string story_a =
+      "Anyone catch the television show last night here in the city? The police needed to "
+      "catch a man who put a virus in the mainframe of a hospital, which ended up killing two "
+      "patients because the wrong amounts of medication were given to them. Is he on the list? ";
+  const std::string story_b =
+      "Would anyone out there be able to help me find a shop that sells military combat boots "
+      "in size nine? I have phoned around the bigger army and navy stores and nobody seems to "
+      "carry them, so a place that does mail order would be welcome. Any help is appreciated. ";
+  struct Case {
+    const char* what;
+    std::string repeated;
+  };
+  const std::vector<Case> cases = {
+      {"signature art", times("o&o>  ", 40) + "\nRob | email rdc | Live for today\n"},
+      {"table of missing cells", times("N.A. ", 60)},
+      {"uuencoded line", times("MAX>'AX>'AX>'AX>' ", 30)},
+      {"separator", times("-- == ** ", 50) + "end of part 1 of 2"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    const auto a = oly::dupes::fingerprint(analyzer.tokenize(story_a + c.repeated));
+    const auto b = oly::dupes::fingerprint(analyzer.tokenize(story_b + c.repeated));
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(oly::dupes::distance(a->hash, b->hash) > oly::dupes::kMaxDistance);
+  }
+  // The shingle count is of distinct shingles, so that a body of one repeated word never
+  // reaches kMinShingles.
+  const auto run = oly::dupes::fingerprint(analyzer.tokenize(times("ho ", 100)));
+  REQUIRE(run);
+  CHECK(run->shingles == 1);
+}
+
 TEST_CASE("dupes: edited copies are grouped; other stories, reports and short bodies are not",
           "[dupes]") {
   TempDir dir("dupes-one");
