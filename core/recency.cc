@@ -212,10 +212,13 @@ Xapian::Query similar_query(const Xapian::Database& db, const std::string& id) {
     // Each term counts by how telling it is of the article, not only by its BM25 weight.
     terms.emplace_back(Xapian::Query::OP_SCALE_WEIGHT, Xapian::Query(*t), t.get_weight());
   }
-  // No shared text term: an empty OR would answer "no matches" as if nothing were like
-  // it, when the article simply gives nothing to compare with.
+  // No telling text term (each only its own, or so common that its expansion weight is
+  // not above 0): an empty OR would answer "no matches" as if nothing were like it, when
+  // the article simply gives nothing to compare with.
   if (terms.empty()) {
-    throw std::out_of_range("the article '" + id + "' has no words shared with other articles");
+    throw std::out_of_range(
+        "no word of the article '" + id +
+        "' is telling enough to search by (each is its own or in most articles)");
   }
   Xapian::Query like(Xapian::Query::OP_OR, terms.begin(), terms.end());
   return Xapian::Query(Xapian::Query::OP_AND_NOT, like, Xapian::Query(id_term));

@@ -104,7 +104,7 @@ void check_eval_flags(const CLI::App& app, const Flags& f) {
   if (!f.words.empty()) throw UsageError(std::string(mode) + " takes no query arguments");
   std::vector<std::string> refused = {"--batch",   "--ids",      "--count",          "--limit",
                                       "--offset",  "--snippets", "--snippet-length", "--facets",
-                                      "--explain", "--similar",  "--partial",        "--color"};
+                                      "--explain", "--similar",  "--partial"};
   if (run) {
     // A run file was ranked elsewhere: no switch of our search can change it.
     for (const char* o :

@@ -64,9 +64,9 @@ void search(const httplib::Request& req, httplib::Response& res, SearcherPool& p
     rq = request_from_body(req.body);
   } else {
     rq = request_from_params(single_params(
-        query_params(req), {"q", "limit", "offset", "sort", "since", "until", "snippets", "lang",
-                            "any", "facets", "today", "stems", "proximity", "feedback", "suggest",
-                            "collapse", "plain", "recency"}));
+        query_params(req),
+        {"q", "limit", "offset", "sort", "since", "until", "snippets", "lang", "any", "facets",
+         "today", "stems", "proximity", "feedback", "suggest", "collapse", "plain", "recency"}));
   }
   SearcherPool::Lease lease = acquire(pool);
   const SearchResult r = answer(lease, rq);

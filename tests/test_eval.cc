@@ -196,7 +196,10 @@ const std::vector<ErrorRow> kErrors = {
     // trec_eval refuses a document retrieved twice for one query; other queries may share it.
     {"run", "1 Q0 a 1 0.5 t\n2 Q0 a 1 0.5 t\n1 Q0 a 2 0.4 t\n",
      "f:3: error: ", "query 1 retrieves document a twice"},
-    {"run", "\xEF\xBB\xBF1 Q0 a 1 0.5 t\n1 Q0 a 2 0.4 t\n", "f:2: error: ", "document a twice"},
+    {"run",
+     "\xEF\xBB\xBF"
+     "1 Q0 a 1 0.5 t\n1 Q0 a 2 0.4 t\n",
+     "f:2: error: ", "document a twice"},
 };
 
 TEST_CASE("eval: bad lines are errors at path:line", "[eval]") {
@@ -407,7 +410,6 @@ TEST_CASE("searcher --eval: bad files and flags", "[eval][cli]") {
        "--sort date does not apply to --eval"},
       {{"--eval", q, "--qrels", qrels, "--sort", "-date"}, 2, "--sort -date does not apply"},
       {{"--eval", q, "--qrels", qrels, "--partial"}, 2, "--partial does not apply to --eval"},
-      {{"--eval", q, "--qrels", qrels, "--color", "always"}, 2, "--color does not apply"},
       {{"--eval", q, "--qrels", qrels, "--facets", "year"}, 2, "--facets does not apply"},
       // --eval-run: the run was ranked elsewhere; no search switch applies.
       {{"--eval-run", run, "--qrels", qrels, "--similar", "e1"}, 2, "--similar does not apply"},
