@@ -904,6 +904,10 @@ RANKING_DEPTH = 100
 # read as plain words (--eval does that); a ranking switch is one more row here.
 RANKING_RUNS = [
     ("ours, `--any` (default BM25)", ["--any"]),
+    ("ours, `--any --stems=synonym`", ["--any", "--stems=synonym"]),
+    ("ours, `--any --stems=exact`", ["--any", "--stems=exact"]),
+    ("ours, `--any --feedback`", ["--any", "--feedback"]),
+    ("ours, `--any --proximity`", ["--any", "--proximity"]),
 ]
 
 
