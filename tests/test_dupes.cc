@@ -29,6 +29,28 @@ using oly::test::write_file;
 namespace st = oly::search_test;
 
 const std::string kFixture = "tests/fixtures/dupes/articles.jsonl";
+
+// A 3-shard index of `input` (relative to the source tree, or absolute) in `dir`.
+int index_shards(const std::string& dir, const std::string& input) {
+  return st::run_command("cd " + st::shell_quote(OLY_SOURCE_DIR) + " && " +
+                         st::shell_quote(OLY_INDEXER) + " --progress never -q --shards 3 -d " +
+                         st::shell_quote(dir) + " " + st::shell_quote(input))
+      .code;
+}
+
+// xapian-tcpsrv over each shard of `dir` (stopped when the servers go), or none, with a
+// warning, when xapian-tcpsrv is not installed.
+std::vector<std::unique_ptr<oly::scale_out::TcpServer>> serve_shards(const std::string& dir) {
+  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
+  if (oly::scale_out::tcpsrv_program().empty()) {
+    WARN("xapian-tcpsrv is not installed: remote shards not checked");
+    return servers;
+  }
+  for (const char* s : {"shard0", "shard1", "shard2"})
+    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(dir + "/" + s));
+  return servers;
+}
+
 // copy-sentence (one sentence added) is 11 bits away, beyond kMaxDistance: see the
 // [!shouldfail] case below.
 const std::vector<std::string> kGroup = {"Marathon-route", "copy-exact", "copy-word"};
@@ -192,10 +214,7 @@ TEST_CASE("dupes: edited copies are grouped; other stories, reports and short bo
   CHECK(groups_of({dir / "idx"}) == expected_groups("Marathon-route"));
 
   // The same groups when the index is sharded: a group spans shards.
-  const std::string cmd = "cd " + st::shell_quote(OLY_SOURCE_DIR) + " && " +
-                          st::shell_quote(OLY_INDEXER) + " --progress never -q --shards 3 -d " +
-                          st::shell_quote(dir / "sh") + " " + kFixture;
-  REQUIRE(st::run_command(cmd).code == 0);
+  REQUIRE(index_shards(dir / "sh", kFixture) == 0);
   CHECK(groups_of({dir / "sh/shard0", dir / "sh/shard1", dir / "sh/shard2"}) ==
         expected_groups("Marathon-route"));
 }
@@ -271,10 +290,7 @@ TEST_CASE("dupes: --collapse gives the same hits on one index, local and remote 
           "[dupes]") {
   TempDir dir("dupes-shards");
   REQUIRE(st::run_indexer(dir / "idx", {kFixture}).code == 0);
-  const std::string cmd = "cd " + st::shell_quote(OLY_SOURCE_DIR) + " && " +
-                          st::shell_quote(OLY_INDEXER) + " --progress never -q --shards 3 -d " +
-                          st::shell_quote(dir / "sh") + " " + kFixture;
-  REQUIRE(st::run_command(cmd).code == 0);
+  REQUIRE(index_shards(dir / "sh", kFixture) == 0);
   const std::vector<std::string> args{"--json", "--batch", "-n", "20"};
   const auto base = collapsed_hits(st::run_searcher(dir / "idx", args, kBatch));
   REQUIRE(base.size() > 8);
@@ -284,13 +300,8 @@ TEST_CASE("dupes: --collapse gives the same hits on one index, local and remote 
     local.insert(local.end(), {"-d", dir / ("sh/" + std::string(s))});
   CHECK(collapsed_hits(st::run_searcher(dir / "sh/shard0", local, kBatch)) == base);
 
-  if (oly::scale_out::tcpsrv_program().empty()) {
-    WARN("xapian-tcpsrv is not installed: remote shards not checked");
-    return;
-  }
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  for (const char* s : {"shard0", "shard1", "shard2"})
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(dir / ("sh/" + std::string(s))));
+  const auto servers = serve_shards(dir / "sh");
+  if (servers.empty()) return;
   std::vector<std::string> remote = args;
   for (std::size_t i = 1; i < servers.size(); ++i)
     remote.insert(remote.end(), {"-d", servers[i]->spec()});
@@ -328,18 +339,10 @@ TEST_CASE("dupes: --collapse totals count each group once, exactly", "[dupes]") 
     return r.out;
   };
   CHECK(count(dir / "idx", {}) == "130\n");
-  const std::string cmd = "cd " + st::shell_quote(OLY_SOURCE_DIR) + " && " +
-                          st::shell_quote(OLY_INDEXER) + " --progress never -q --shards 3 -d " +
-                          st::shell_quote(dir / "sh") + " " + st::shell_quote(file);
-  REQUIRE(st::run_command(cmd).code == 0);
+  REQUIRE(index_shards(dir / "sh", file) == 0);
   CHECK(count(dir / "sh", {}) == "130\n");
-  if (oly::scale_out::tcpsrv_program().empty()) {
-    WARN("xapian-tcpsrv is not installed: remote shards not checked");
-    return;
-  }
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  for (const char* s : {"shard0", "shard1", "shard2"})
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(dir / ("sh/" + std::string(s))));
+  const auto servers = serve_shards(dir / "sh");
+  if (servers.empty()) return;
   CHECK(count(servers[0]->spec(), {"-d", servers[1]->spec(), "-d", servers[2]->spec()}) == "130\n");
 }
 
