@@ -66,6 +66,13 @@ const std::string kFiller = " the day went on as planned and nothing else was sa
 // ---------------------------------------------------------------------------------------
 // Exact forms and stems.
 
+// Two words in several forms: one article with both (other forms), others with one.
+const std::vector<std::pair<std::string, std::string>> kRowingRelay = {
+    {"a", "the rowing" + kFiller}, {"b", "they rowed and relayed" + kFiller},
+    {"c", "rows" + kFiller},       {"d", "rowed" + kFiller},
+    {"e", "relayed" + kFiller},    {"f", "relay" + kFiller},
+    {"g", "nothing" + kFiller}};
+
 struct StemCase {
   std::string what;
   std::vector<std::pair<std::string, std::string>> docs;
@@ -96,26 +103,14 @@ const std::vector<StemCase> kStemCases = {
     // one with a single word in its exact form. As two terms (or), the exact form's own,
     // higher idf made the one word outweigh the two.
     {"every word beats one exact word",
-     {{"a", "the rowing" + kFiller},
-      {"b", "they rowed and relayed" + kFiller},
-      {"c", "rows" + kFiller},
-      {"d", "rowed" + kFiller},
-      {"e", "relayed" + kFiller},
-      {"f", "relay" + kFiller},
-      {"g", "nothing" + kFiller}},
+     kRowingRelay,
      "rowing relay",
      StemMode::kSynonym,
      {"b"},
      true},
     // The same articles as two BM25 terms per word: the single exact words come first.
     {"one exact word beats every word (or)",
-     {{"a", "the rowing" + kFiller},
-      {"b", "they rowed and relayed" + kFiller},
-      {"c", "rows" + kFiller},
-      {"d", "rowed" + kFiller},
-      {"e", "relayed" + kFiller},
-      {"f", "relay" + kFiller},
-      {"g", "nothing" + kFiller}},
+     kRowingRelay,
      "rowing relay",
      StemMode::kOr,
      {"f", "a", "b"},
