@@ -3,8 +3,8 @@
 //
 // Checks: no crash, UB or exception; an accepted article has valid UTF-8 in every field
 // (invalid input is repaired to U+FFFD), a title or a body, a date that is empty or
-// YYYY-MM-DD; a rejected file is reported as an error; the record round-trips
-// (from_record(to_record(a)) == a).
+// YYYY-MM-DD; a rejected file is reported as an error; the record round-trips every
+// input field (the derived ones, Games and countries, are the taggers' and may be added).
 #include <xapian.h>
 
 #include <cstddef>
@@ -38,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Xapian::Document doc = builder.build(a, oly::content_hash(a));
   const std::optional<oly::Article> back = oly::from_record(doc.get_data());
   FUZZ_CHECK(back.has_value(), "stored record does not parse");
-  FUZZ_CHECK(fuzz::same_article(a, *back),
-             "record does not round-trip: " + fuzz::show(doc.get_data()));
+  FUZZ_CHECK(fuzz::input_difference(a, *back).empty(),
+             "record does not round-trip: " + fuzz::input_difference(a, *back));
   return 0;
 }

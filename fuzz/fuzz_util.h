@@ -95,14 +95,33 @@ inline void check_article(const oly::Article& a) {
   }
 }
 
-// Every field of the schema table equal.
-inline bool same_article(const oly::Article& a, const oly::Article& b) {
+// The first input field (kRead) of the schema table that differs between a and b, shown
+// as `key: a-value != b-value`; empty when they are all equal. Derived fields (Games,
+// countries) are left out: the indexer's taggers fill them from the text, so a record
+// holds them when the article read did not.
+inline std::string input_difference(const oly::Article& a, const oly::Article& b) {
   for (const oly::schema::Field& f : oly::schema::kFields) {
-    if (f.is_list() ? a.*f.member.list != b.*f.member.list : a.*f.member.text != b.*f.member.text) {
-      return false;
+    if (!f.has(oly::schema::kRead)) continue;
+    const std::string key(f.key);
+    if (f.is_list()) {
+      const auto& x = a.*f.member.list;
+      const auto& y = b.*f.member.list;
+      if (x == y) continue;
+      std::size_t i = 0;
+      while (i < x.size() && i < y.size() && x[i] == y[i]) ++i;
+      return key + "[" + std::to_string(i) + "]: " + (i < x.size() ? show(x[i]) : "(none)") +
+             " != " + (i < y.size() ? show(y[i]) : "(none)");
     }
+    const std::string& x = a.*f.member.text;
+    const std::string& y = b.*f.member.text;
+    if (x == y) continue;
+    std::size_t i = 0;  // shown from a little before the first byte that differs
+    while (i < x.size() && i < y.size() && x[i] == y[i]) ++i;
+    const std::size_t from = i < 20 ? 0 : i - 20;
+    return key + " (byte " + std::to_string(i) + "): " + show(std::string_view(x).substr(from), 60) +
+           " != " + show(std::string_view(y).substr(from), 60);
   }
-  return true;
+  return {};
 }
 
 }  // namespace fuzz
