@@ -212,13 +212,29 @@ struct Candidate {
   std::string term;
   std::size_t distance = 0;
   Xapian::doccount df = 0;
+  bool keeps_typed = false;  // holds every letter typed (see better())
 };
 
-// Nearest first, then the more documents, then the term (so ties are the same everywhere).
+// Nearest first; then the more likely intent: the more documents, where a word holding
+// every letter typed counts ten times its documents (kSuggestDominance, "far more
+// common"). A letter left out is the commonest slip and a swap keeps them all, so `unitd`
+// means `united` rather than the as common `unit`, `finl` `final` rather than `find`, but
+// `olimpic` still means `olympic` (200 articles), not `olimpico` (1). Then the term, so
+// ties are the same everywhere.
+double likelihood(const Candidate& c) {
+  return static_cast<double>(c.df) * (c.keeps_typed ? kSuggestDominance : 1);
+}
 bool better(const Candidate& a, const Candidate& b) {
   if (a.distance != b.distance) return a.distance < b.distance;
-  if (a.df != b.df) return a.df > b.df;
+  if (likelihood(a) != likelihood(b)) return likelihood(a) > likelihood(b);
   return a.term < b.term;
+}
+
+// Whether `candidate` holds every code point of `typed` at least as many times.
+bool holds_all(std::u32string typed, std::u32string candidate) {
+  std::sort(typed.begin(), typed.end());
+  std::sort(candidate.begin(), candidate.end());
+  return std::includes(candidate.begin(), candidate.end(), typed.begin(), typed.end());
 }
 
 class Finder {
@@ -278,6 +294,8 @@ class Finder {
   void consider(Candidate c) {
     // A rare correct word keeps its spelling: only a much more common one replaces it.
     if (df_ > 0 && c.df < kSuggestDominance * df_) return;
+    c.keeps_typed = holds_all(word_, decode(c.term));
+    if (df_ > kSuggestOneOffDocs && !c.keeps_typed) return;
     if (best_ && !better(c, *best_)) return;
     if (!is_word(c.term)) return;
     best_ = std::move(c);

@@ -23,6 +23,10 @@ inline constexpr Xapian::doccount kSuggestBelow = 10;
 // A word is replaced only when the candidate is in at least this many times more
 // documents (a word in no document always is): a rare correct name keeps its spelling.
 inline constexpr Xapian::doccount kSuggestDominance = 10;
+// A word the index holds in more articles than this is a word, not a slip in the copy: it
+// is replaced only by one holding every letter it has (`patrik` -> patrick, never
+// `beijing` -> being), so a rare name keeps its spelling.
+inline constexpr Xapian::doccount kSuggestOneOffDocs = 2;
 // Words looked up per query at most (the rarest first): bounds the cost of a long query.
 inline constexpr std::size_t kSuggestMaxWords = 8;
 // Shorter words (in code points) are never corrected: too many words are one edit away.

@@ -25,7 +25,9 @@ namespace st = oly::search_test;
 
 // A small vocabulary with known frequencies: `marathon` and `kipchoge` in 12 articles,
 // `olympic` and `games` in 15, a typo `marathn` written once, `hurdler` twice and
-// `hurdles` three times, one Russian and one Japanese article (which names Kipchoge).
+// `hurdles` three times, `unit` and `final` in 15 articles, `united` twice, `thee` in 3,
+// a typo `kipchoke` and `olimpico` once, one Russian and one Japanese article (which names
+// Kipchoge).
 std::string fixture_jsonl() {
   std::string out;
   auto add = [&](const std::string& id, const std::string& title, const std::string& body,
@@ -45,6 +47,13 @@ std::string fixture_jsonl() {
   for (int i = 0; i < 2; ++i)
     add("h" + std::to_string(i), "A hurdler", "The hurdler trained.", "en");
   add("typo", "Notes", "A typo in the wire copy: the marathn was long.", "en");
+  for (int i = 0; i < 15; ++i)
+    add("u" + std::to_string(i), "Army crew", "The army unit rowed; the final was close.", "en");
+  for (int i = 0; i < 3; ++i) add("thee" + std::to_string(i), "Hymn", "Thee and thou.", "en");
+  add("kipchoke", "Notes", "Another typo: Kipchoke won.", "en");
+  add("olimpico", "Rome", "The Stadio Olimpico was full.", "en");
+  for (int i = 0; i < 2; ++i)
+    add("united" + std::to_string(i), "Rowing", "The United crew rowed to the bank.", "en");
   add("ru", "Москва", "Спортсмены выиграли медали в Москве.", "ru");
   add("ja", "東京", "東京オリンピックで金メダルを獲得した。Kipchoge", "ja");
   return out;
@@ -89,8 +98,18 @@ const std::vector<Case> kCases = {
     {"oolympic", "olympic"},
     {"lolympic", "olympic"},
     {"loympic", "olympic"},
-    // A typo that is itself in the index once: the common word is offered.
+    // Equally near words: the one holding every letter typed (a letter left out) counts
+    // ten times its articles; with none holding them all, the more common.
+    {"unitd", "united"},  // 2 articles x 10, not `unit` (15 articles)
+    {"Unitd", "United"},
+    {"unitt", "unit"},  // `united` is two edits away
+    // ... so a word ten times as common still wins: `olympic` (15), not `olimpico` (1).
+    {"olimpic", "olympic"},
+    {"fimal", "final"},
+    // A typo that is itself in the index once: the common word is offered, also when it
+    // does not hold every letter typed.
     {"marathn", "marathon"},
+    {"kipchoke", "kipchoge"},
     // Case as written; capitals never make an operator.
     {"Olimpic", "Olympic"},
     {"MARATHN", "MARATHON"},
@@ -117,6 +136,9 @@ const std::vector<Case> kCases = {
     {"lang:marathn", ""},
     {"tag:marathn", ""},
     {"hurdler", ""},
+    // A word in 3 articles is a word: not replaced by a far more common one (`the`, 30+
+    // articles) that lacks a letter of it.
+    {"thee", ""},
     {"-marathn games", ""},
     {"NOT marathn", ""},
     // A rewrite that would not find more is not offered (no article has both words).
