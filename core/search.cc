@@ -105,6 +105,55 @@ std::vector<FacetCounts> facets_apart(Xapian::Database& db, const Xapian::Query&
   return counter.counts(std::clamp(mset.get_matches_estimated(), lo, hi), lo == hi);
 }
 
+// --since / --until: the parsed query AND the date range, which --explain names by the
+// flags (not by the joined range string).
+void add_date_bounds(const SearchRequest& rq, ParsedQuery& pq) {
+  if (rq.since.empty() && rq.until.empty()) return;
+  QueryNode both;
+  both.kind = QueryNode::Kind::kAnd;
+  both.children.push_back(std::move(pq.root));
+  QueryNode range = parse_date_filter(rq.since + ".." + rq.until, rq.today);
+  if (!range.resolved_from.empty()) {
+    range.resolved_from = (rq.since.empty() ? "" : "--since " + rq.since) +
+                          (!rq.since.empty() && !rq.until.empty() ? " " : "") +
+                          (rq.until.empty() ? "" : "--until " + rq.until) + ", today " +
+                          today_utc(rq.today);
+  }
+  both.children.push_back(std::move(range));
+  pq.root = std::move(both);
+}
+
+QueryOptions query_options(const SearchRequest& rq) {
+  QueryOptions qo;
+  qo.match_any = rq.match_any;
+  qo.plain = rq.plain;
+  qo.today = rq.today;
+  qo.ranking = rq.ranking;
+  return qo;
+}
+
+// The order of the matches and their grouping.
+void set_order(Xapian::Enquire& enquire, const SearchRequest& rq) {
+  // Docids depend on how the index was built (bulk shards per thread), so equal scores
+  // or dates are ordered by the article id: the same list on every machine.
+  if (rq.sort == SortOrder::kRelevance) {
+    enquire.set_sort_by_relevance_then_value(schema::kSlotId, false);
+  } else {
+    // One stored key per direction (date, undated last, then id): a KeyMaker would be
+    // refused by remote shards.
+    enquire.set_sort_by_value(
+        rq.sort == SortOrder::kDateDescending ? schema::kSlotNewestFirst : schema::kSlotOldestFirst,
+        false);
+  }
+  // One hit per near-duplicate group (core/dupes.h): the best-ranked member; singletons
+  // have an empty key, which Xapian never collapses. Totals then count groups as one.
+  if (rq.collapse) enquire.set_collapse_key(schema::kSlotDupGroup);
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 // Did you mean (core/suggest.h): a rewrite is counted with the request's own options and
 // date bounds, so "more matches" means more of what was asked. Never applied.
 void add_suggestion(const SearchRequest& rq, const QueryOptions& qo, Analyzer& analyzer,
@@ -112,13 +161,7 @@ void add_suggestion(const SearchRequest& rq, const QueryOptions& qo, Analyzer& a
                     SearchResult& r) {
   auto count = [&](const std::string& text) {
     ParsedQuery pq = parse_query(text, analyzer, stemmers, qo);
-    if (!rq.since.empty() || !rq.until.empty()) {
-      QueryNode both;
-      both.kind = QueryNode::Kind::kAnd;
-      both.children.push_back(std::move(pq.root));
-      both.children.push_back(parse_date_filter(rq.since + ".." + rq.until, rq.today));
-      pq.root = std::move(both);
-    }
+    add_date_bounds(rq, pq);
     Xapian::Enquire enquire(db);
     enquire.set_query(pq.to_xapian(qo, &db));
     return enquire.get_mset(0, 0, kExactCountUpTo).get_matches_lower_bound();
@@ -332,9 +375,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
     if (const SearchResult* kept = cache_->find(key)) {
       SearchResult r = *kept;
       r.shards_failed = set_.failed();
-      r.elapsed_ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-              .count();
+      r.elapsed_ms = ms_since(started);
       return r;
     }
   }
@@ -343,27 +384,9 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   } catch (const std::invalid_argument& e) {
     throw RequestError(e.what());
   }
-  QueryOptions qo;
-  qo.match_any = rq.match_any;
-  qo.plain = rq.plain;
-  qo.today = rq.today;
-  qo.ranking = rq.ranking;
+  const QueryOptions qo = query_options(rq);
   ParsedQuery pq = parse_query(rq.query, analyzer_, query_stemmers(rq.language), qo);
-  if (!rq.since.empty() || !rq.until.empty()) {
-    QueryNode both;
-    both.kind = QueryNode::Kind::kAnd;
-    both.children.push_back(std::move(pq.root));
-    QueryNode range = parse_date_filter(rq.since + ".." + rq.until, rq.today);
-    // --explain names the flags, not the joined range string.
-    if (!range.resolved_from.empty()) {
-      range.resolved_from = (rq.since.empty() ? "" : "--since " + rq.since) +
-                            (!rq.since.empty() && !rq.until.empty() ? " " : "") +
-                            (rq.until.empty() ? "" : "--until " + rq.until) + ", today " +
-                            today_utc(rq.today);
-    }
-    both.children.push_back(std::move(range));
-    pq.root = std::move(both);
-  }
+  add_date_bounds(rq, pq);
   Xapian::Database& db = set_.db();
 
   SearchResult r;
@@ -371,9 +394,8 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   r.shards_total = set_.total();
   r.shards_failed = set_.failed();
   r.understood = pq.describe();
-  Xapian::Query xq = pq.to_xapian(qo, &db);
   r.collapsed = rq.collapse;
-
+  Xapian::Query xq = pq.to_xapian(qo, &db);
   Xapian::Enquire enquire(db);
   enquire.set_query(xq);
   // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
@@ -384,20 +406,7 @@ SearchResult Searcher::run(const SearchRequest& rq) {
     enquire.set_query(xq);
   }
   r.xapian = xq.get_description();
-  // Docids depend on how the index was built (bulk shards per thread), so equal scores
-  // or dates are ordered by the article id: the same list on every machine.
-  if (rq.sort == SortOrder::kRelevance) {
-    enquire.set_sort_by_relevance_then_value(schema::kSlotId, false);
-  } else {
-    // One stored key per direction (date, undated last, then id): a KeyMaker would be
-    // refused by remote shards.
-    enquire.set_sort_by_value(
-        rq.sort == SortOrder::kDateDescending ? schema::kSlotNewestFirst : schema::kSlotOldestFirst,
-        false);
-  }
-  // One hit per near-duplicate group (core/dupes.h): the best-ranked member; singletons
-  // have an empty key, which Xapian never collapses. Totals then count groups as one.
-  if (rq.collapse) enquire.set_collapse_key(schema::kSlotDupGroup);
+  set_order(enquire, rq);
   // --recency reranks the relevance order before any match spy is attached (it asks
   // the enquire several times).
   std::optional<RecencyPage> recent;
@@ -409,6 +418,18 @@ SearchResult Searcher::run(const SearchRequest& rq) {
                                 rq.recency, half_life, rq.today, recent->fetched);
     r.understood += "; future dates count as now, undated articles last)";
   }
+  const Xapian::MSet mset = match(enquire, rq, xq, r);
+  add_hits(rq, pq, xq, mset, recent, r);
+  if (rq.suggest && r.upper_bound < kSuggestBelow)
+    add_suggestion(rq, qo, analyzer_, query_stemmers(rq.language), db, r);
+  if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results, opt_.cached_bytes);
+  r.elapsed_ms = ms_since(started);
+  return r;
+}
+
+Xapian::MSet Searcher::match(Xapian::Enquire& enquire, const SearchRequest& rq,
+                             const Xapian::Query& xq, SearchResult& r) {
+  Xapian::Database& db = set_.db();
   // Up to kExactCountUpTo matches are counted exactly (cheap: see query.h); beyond, the
   // total is Xapian's estimate within its bounds. --count asks for the exact number.
   // Facets are counted over every match, so they too make the matcher check them all;
@@ -438,54 +459,58 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   } else if (facets) {
     r.facets = facets->counts(r.estimated, r.total_is_exact());
   }
+  return mset;
+}
 
+void Searcher::add_hits(const SearchRequest& rq, const ParsedQuery& pq, const Xapian::Query& xq,
+                        const Xapian::MSet& mset, const std::optional<RecencyPage>& recent,
+                        SearchResult& r) {
   std::optional<Highlighter> hl;
   if (rq.snippets) hl.emplace(analyzer_, stemmers_, pq.match_items());
   std::size_t rank = rq.offset;
-  auto add_hit = [&](Xapian::docid docid, double score, const Xapian::Document& doc) {
+  auto add = [&](Xapian::docid docid, double score, const Xapian::Document& doc) {
     Hit h;
     h.rank = ++rank;
     h.docid = docid;
     h.score = score;
-    if (rq.snippets) {
-      h.article = from_record(doc.get_data()).value_or(Article{});
-      // An article without a language was stemmed in its shard's default language.
-      const std::string lang =
-          h.article.lang.empty() ? set_.default_language_of(h.docid) : h.article.lang;
-      add_matches(rq, h, doc, *hl, lang);
-      h.title_highlights =
-          Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), lang));
-    } else {
-      // --ids and --count need only the id: read it from its value slot (every index of
-      // schema 3 and later has it; values come with the document, one round trip on a
-      // remote shard), not the record.
-      h.article.id = doc.get_value(schema::kSlotId);
-    }
-    if (rq.collapse) {
-      dupes::Similar similar = dupes::similar_members(db, xq, doc.get_value(schema::kSlotDupGroup),
-                                                      doc.get_value(schema::kSlotId));
-      h.similar_count = similar.count;
-      h.similar_ids = std::move(similar.ids);
-    }
+    fill_hit(rq, xq, doc, hl ? &*hl : nullptr, h);
     r.hits.push_back(std::move(h));
   };
   if (recent) {
     // --recency: the reranked page replaces Xapian's (core/recency.h); totals and facets
-    // above are the relevance match's, which has the same matches.
+    // are the relevance match's, which has the same matches.
     for (const RecencyHit& rh : recent->hits) {
-      add_hit(rh.docid, rh.score, rh.doc);
+      add(rh.docid, rh.score, rh.doc);
       r.hits.back().relevance = rh.relevance;
     }
   } else {
     for (auto it = mset.begin(); it != mset.end(); ++it)
-      add_hit(*it, it.get_weight(), it.get_document());
+      add(*it, it.get_weight(), it.get_document());
   }
-  if (rq.suggest && r.upper_bound < kSuggestBelow)
-    add_suggestion(rq, qo, analyzer_, query_stemmers(rq.language), db, r);
-  if (!revision.empty()) cache_->add(std::move(key), r, opt_.cached_results, opt_.cached_bytes);
-  r.elapsed_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  return r;
+}
+
+void Searcher::fill_hit(const SearchRequest& rq, const Xapian::Query& xq,
+                        const Xapian::Document& doc, Highlighter* hl, Hit& h) {
+  if (hl) {
+    h.article = from_record(doc.get_data()).value_or(Article{});
+    // An article without a language was stemmed in its shard's default language.
+    const std::string lang =
+        h.article.lang.empty() ? set_.default_language_of(h.docid) : h.article.lang;
+    add_matches(rq, h, doc, *hl, lang);
+    h.title_highlights =
+        Highlighter::ranges(hl->find(h.article.title, std::string(schema::kPrefixTitle), lang));
+  } else {
+    // --ids and --count need only the id: read it from its value slot (every index of
+    // schema 3 and later has it; values come with the document, one round trip on a
+    // remote shard), not the record.
+    h.article.id = doc.get_value(schema::kSlotId);
+  }
+  if (rq.collapse) {
+    dupes::Similar similar = dupes::similar_members(
+        set_.db(), xq, doc.get_value(schema::kSlotDupGroup), doc.get_value(schema::kSlotId));
+    h.similar_count = similar.count;
+    h.similar_ids = std::move(similar.ids);
+  }
 }
 
 std::string display_title(const Article& a) {

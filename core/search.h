@@ -132,6 +132,7 @@ struct SearchIndexStats {
 };
 
 struct ResultCache;  // search.cc
+struct RecencyPage;  // recency.h
 
 class Searcher {
  public:
@@ -155,6 +156,18 @@ class Searcher {
   template <class F>
   auto retrying(F&& f);
   SearchResult run(const SearchRequest& request);
+  // The page's matches of `enquire` (query, weighting and order set), with the totals and
+  // facets written into `r`.
+  Xapian::MSet match(Xapian::Enquire& enquire, const SearchRequest& rq, const Xapian::Query& xq,
+                     SearchResult& r);
+  // The page's hits into `r.hits`: Xapian's page, or the --recency page when there is one.
+  void add_hits(const SearchRequest& rq, const ParsedQuery& pq, const Xapian::Query& xq,
+                const Xapian::MSet& mset, const std::optional<RecencyPage>& recent,
+                SearchResult& r);
+  // A hit's article (or only its id, when `hl` is null: no snippets asked), matches,
+  // snippet and near-duplicate members.
+  void fill_hit(const SearchRequest& rq, const Xapian::Query& xq, const Xapian::Document& doc,
+                Highlighter* hl, Hit& h);
   // The body's matches and snippet of a hit whose article has been read.
   void add_matches(const SearchRequest& rq, Hit& h, const Xapian::Document& doc, Highlighter& hl,
                    const std::string& lang);

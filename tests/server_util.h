@@ -17,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -166,5 +167,39 @@ class TcpServer {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// One xapian-tcpsrv per shard of an `indexer --shards N` directory (DIR/shard0, ...),
+// all stopped when the object goes. Empty when xapian-tcpsrv is not installed: the caller
+// warns and checks what it can without them.
+class ShardServers {
+ public:
+  explicit ShardServers(const std::string& sharded_dir, int shards = 3) {
+    if (tcpsrv_program().empty()) return;
+    for (int i = 0; i < shards; ++i)
+      servers_.push_back(std::make_unique<TcpServer>(sharded_dir + "/shard" + std::to_string(i)));
+  }
+  bool empty() const { return servers_.empty(); }
+  std::size_t size() const { return servers_.size(); }
+  const TcpServer& operator[](std::size_t i) const { return *servers_.at(i); }
+  // A searcher run over every remote shard is `-d first()` with `with_others(args)`.
+  std::string first() const { return servers_.at(0)->spec(); }
+  std::vector<std::string> with_others(std::vector<std::string> args) const {
+    for (std::size_t i = 1; i < servers_.size(); ++i)
+      args.insert(args.end(), {"-d", servers_[i]->spec()});
+    return args;
+  }
+
+ private:
+  std::vector<std::unique_ptr<TcpServer>> servers_;
+};
+
+// A searcher run over every local shard of DIR is `-d DIR/shard0` with these args: `args`
+// and `-d DIR/shard1 ... -d DIR/shard<N-1>`.
+inline std::vector<std::string> with_local_shards(std::vector<std::string> args,
+                                                  const std::string& sharded_dir, int shards = 3) {
+  for (int i = 1; i < shards; ++i)
+    args.insert(args.end(), {"-d", sharded_dir + "/shard" + std::to_string(i)});
+  return args;
+}
 
 }  // namespace oly::scale_out

@@ -38,16 +38,10 @@ int index_shards(const std::string& dir, const std::string& input) {
       .code;
 }
 
-// xapian-tcpsrv over each shard of `dir` (stopped when the servers go), or none, with a
-// warning, when xapian-tcpsrv is not installed.
-std::vector<std::unique_ptr<oly::scale_out::TcpServer>> serve_shards(const std::string& dir) {
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  if (oly::scale_out::tcpsrv_program().empty()) {
-    WARN("xapian-tcpsrv is not installed: remote shards not checked");
-    return servers;
-  }
-  for (const char* s : {"shard0", "shard1", "shard2"})
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(dir + "/" + s));
+// xapian-tcpsrv over each shard of `dir`, or none, with a warning, when it is not installed.
+oly::scale_out::ShardServers serve_shards(const std::string& dir) {
+  oly::scale_out::ShardServers servers(dir);
+  if (servers.empty()) WARN("xapian-tcpsrv is not installed: remote shards not checked");
   return servers;
 }
 
@@ -295,17 +289,14 @@ TEST_CASE("dupes: --collapse gives the same hits on one index, local and remote 
   const auto base = collapsed_hits(st::run_searcher(dir / "idx", args, kBatch));
   REQUIRE(base.size() > 8);
   CHECK(collapsed_hits(st::run_searcher(dir / "sh", args, kBatch)) == base);
-  std::vector<std::string> local = args;
-  for (const char* s : {"shard1", "shard2"})
-    local.insert(local.end(), {"-d", dir / ("sh/" + std::string(s))});
-  CHECK(collapsed_hits(st::run_searcher(dir / "sh/shard0", local, kBatch)) == base);
+  CHECK(collapsed_hits(st::run_searcher(
+            dir / "sh/shard0", oly::scale_out::with_local_shards(args, dir / "sh"), kBatch)) ==
+        base);
 
   const auto servers = serve_shards(dir / "sh");
   if (servers.empty()) return;
-  std::vector<std::string> remote = args;
-  for (std::size_t i = 1; i < servers.size(); ++i)
-    remote.insert(remote.end(), {"-d", servers[i]->spec()});
-  CHECK(collapsed_hits(st::run_searcher(servers[0]->spec(), remote, kBatch)) == base);
+  CHECK(collapsed_hits(st::run_searcher(servers.first(), servers.with_others(args), kBatch)) ==
+        base);
 }
 
 // The count of collapsed results is exact and the same on every layout (one index, local
@@ -343,7 +334,7 @@ TEST_CASE("dupes: --collapse totals count each group once, exactly", "[dupes]") 
   CHECK(count(dir / "sh", {}) == "130\n");
   const auto servers = serve_shards(dir / "sh");
   if (servers.empty()) return;
-  CHECK(count(servers[0]->spec(), {"-d", servers[1]->spec(), "-d", servers[2]->spec()}) == "130\n");
+  CHECK(count(servers.first(), servers.with_others({})) == "130\n");
 }
 
 // Formerly a bug: under --collapse Xapian's own totals on a local database were far off

@@ -422,33 +422,21 @@ TEST_CASE("facets: the same counts from one index, shards, a stub file and remot
   REQUIRE(base.size() == 4);
   CHECK(base[0]["facets"]["tags"]["values"].size() > 3);
 
-  std::vector<std::string> repeated = batch;
-  for (const char* s : {"shard1", "shard2"}) {
-    repeated.push_back("-d");
-    repeated.push_back(sharded + "/" + s);
-  }
-  CHECK(facet_summaries(
-            oly::search_test::run_searcher(sharded + "/shard0", repeated, kShardBatch)) == base);
+  CHECK(facet_summaries(oly::search_test::run_searcher(
+            sharded + "/shard0", oly::scale_out::with_local_shards(batch, sharded), kShardBatch)) ==
+        base);
   CHECK(facet_summaries(
             oly::search_test::run_searcher(sharded + "/XAPIANDB", batch, kShardBatch)) == base);
 
-  if (oly::scale_out::tcpsrv_program().empty()) {
+  const oly::scale_out::ShardServers servers(sharded);
+  if (servers.empty()) {
     WARN("xapian-tcpsrv is not installed: remote shards not checked");
     return;
   }
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  for (const char* s : {"shard0", "shard1", "shard2"}) {
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(sharded + "/" + s));
-  }
-  std::vector<std::string> remote = batch;
-  for (std::size_t i = 1; i < servers.size(); ++i) {
-    remote.push_back("-d");
-    remote.push_back(servers[i]->spec());
-  }
-  CHECK(facet_summaries(oly::search_test::run_searcher(servers[0]->spec(), remote, kShardBatch)) ==
-        base);
+  CHECK(facet_summaries(oly::search_test::run_searcher(servers.first(), servers.with_others(batch),
+                                                       kShardBatch)) == base);
   write_file(dir / "remote.stub",
-             servers[0]->stub_line() + servers[1]->stub_line() + servers[2]->stub_line());
+             servers[0].stub_line() + servers[1].stub_line() + servers[2].stub_line());
   CHECK(facet_summaries(oly::search_test::run_searcher(dir / "remote.stub", batch, kShardBatch)) ==
         base);
 }

@@ -285,14 +285,8 @@ TEST_CASE("ranking: one index, 3 shards and 3 remote shards rank alike for every
                                         " --progress never -q --shards 3 -d " +
                                         oly::search_test::shell_quote(sharded) + " corpus")
               .code == 0);
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  if (oly::scale_out::tcpsrv_program().empty()) {
-    WARN("xapian-tcpsrv is not installed: remote shards not checked");
-  } else {
-    for (const char* s : {"shard0", "shard1", "shard2"}) {
-      servers.push_back(std::make_unique<oly::scale_out::TcpServer>(sharded + "/" + s));
-    }
-  }
+  const oly::scale_out::ShardServers servers(sharded);
+  if (servers.empty()) WARN("xapian-tcpsrv is not installed: remote shards not checked");
   const std::vector<Strings> switches = {
       {"--stems", "synonym"}, {"--stems", "or"}, {"--stems", "exact"}, {"--feedback"}};
   for (const Strings& sw : switches) {
@@ -304,13 +298,8 @@ TEST_CASE("ranking: one index, 3 shards and 3 remote shards rank alike for every
     CHECK(hit_lists(oly::search_test::run_searcher(sharded + "/XAPIANDB", args, kShardQueries)) ==
           want);
     if (servers.empty()) continue;
-    Strings remote = args;
-    for (std::size_t i = 1; i < servers.size(); ++i) {
-      remote.push_back("-d");
-      remote.push_back(servers[i]->spec());
-    }
-    CHECK(hit_lists(oly::search_test::run_searcher(servers[0]->spec(), remote, kShardQueries)) ==
-          want);
+    CHECK(hit_lists(oly::search_test::run_searcher(servers.first(), servers.with_others(args),
+                                                   kShardQueries)) == want);
   }
   // Proximity scored differently over 3 shards: refused there, not answered differently.
   for (const char* flag : {"--proximity"}) {

@@ -388,26 +388,15 @@ void check_layouts(RelayIndex& idx, const std::vector<std::string>& args,
   // Some lines may be errors (an article with no telling word): the same on every layout.
   CHECK(std::count_if(base.begin(), base.end(),
                       [](const std::string& k) { return k.rfind("error: ", 0) != 0; }) > 10);
-  std::vector<std::string> local = args;
-  for (const char* s : {"shard1", "shard2"}) {
-    local.push_back("-d");
-    local.push_back(idx.sharded + "/" + s);
-  }
-  CHECK(hit_keys(run_searcher(idx.sharded + "/shard0", local, batch)) == base);
-  if (oly::scale_out::tcpsrv_program().empty()) {
+  CHECK(hit_keys(run_searcher(idx.sharded + "/shard0",
+                              oly::scale_out::with_local_shards(args, idx.sharded), batch)) ==
+        base);
+  const oly::scale_out::ShardServers servers(idx.sharded);
+  if (servers.empty()) {
     WARN("xapian-tcpsrv is not installed: remote shards not checked");
     return;
   }
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  for (const char* s : {"shard0", "shard1", "shard2"}) {
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(idx.sharded + "/" + s));
-  }
-  std::vector<std::string> remote = args;
-  for (std::size_t i = 1; i < servers.size(); ++i) {
-    remote.push_back("-d");
-    remote.push_back(servers[i]->spec());
-  }
-  CHECK(hit_keys(run_searcher(servers[0]->spec(), remote, batch)) == base);
+  CHECK(hit_keys(run_searcher(servers.first(), servers.with_others(args), batch)) == base);
 }
 
 TEST_CASE("recency: one index, local shards and remote shards give the same pages",

@@ -257,27 +257,16 @@ TEST_CASE("suggest: the same from one index, local shards and remote shards", "[
   CHECK(base[2][1] == "olympic");
   CHECK(base[6][1].is_null());
   CHECK(base[8][1].is_null());
-  std::vector<std::string> local = batch;
-  for (const char* s : {"shard1", "shard2"}) {
-    local.push_back("-d");
-    local.push_back(f.sharded + "/" + s);
-  }
-  CHECK(suggestions(st::run_searcher(f.sharded + "/shard0", local, kBatch)) == base);
+  CHECK(suggestions(st::run_searcher(
+            f.sharded + "/shard0", oly::scale_out::with_local_shards(batch, f.sharded), kBatch)) ==
+        base);
   CHECK(suggestions(st::run_searcher(f.sharded + "/XAPIANDB", batch, kBatch)) == base);
-  if (oly::scale_out::tcpsrv_program().empty()) {
+  const oly::scale_out::ShardServers servers(f.sharded);
+  if (servers.empty()) {
     WARN("xapian-tcpsrv is not installed: remote shards not checked");
     return;
   }
-  std::vector<std::unique_ptr<oly::scale_out::TcpServer>> servers;
-  for (const char* s : {"shard0", "shard1", "shard2"}) {
-    servers.push_back(std::make_unique<oly::scale_out::TcpServer>(f.sharded + "/" + s));
-  }
-  std::vector<std::string> remote = batch;
-  for (std::size_t i = 1; i < servers.size(); ++i) {
-    remote.push_back("-d");
-    remote.push_back(servers[i]->spec());
-  }
-  CHECK(suggestions(st::run_searcher(servers[0]->spec(), remote, kBatch)) == base);
+  CHECK(suggestions(st::run_searcher(servers.first(), servers.with_others(batch), kBatch)) == base);
 }
 
 TEST_CASE("searcher: Did you mean in text, JSON, --explain; --no-suggest", "[suggest]") {
