@@ -212,7 +212,6 @@ struct NocTables {
   // Resolver: folded name or code → the NOCs it means.
   std::unordered_map<std::string, std::set<std::string>> by_key;
   std::vector<CountryInfo> table;
-  std::string identity;
 };
 
 void add_name(NocTables& t, Analyzer& analyzer, const NameRow& row) {
@@ -278,7 +277,6 @@ NocTables* build_tables() {
     });
   }
   t->weak_codes.insert(std::begin(kWeakCodes), std::end(kWeakCodes));
-  t->identity = countries_identity();
   return t;
 }
 

@@ -2,6 +2,7 @@
 // that report what broke and then trap (libFuzzer saves the input as a crash).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -107,19 +108,20 @@ inline std::string input_difference(const oly::Article& a, const oly::Article& b
       const auto& x = a.*f.member.list;
       const auto& y = b.*f.member.list;
       if (x == y) continue;
-      std::size_t i = 0;
-      while (i < x.size() && i < y.size() && x[i] == y[i]) ++i;
+      const auto i = static_cast<std::size_t>(
+          std::mismatch(x.begin(), x.end(), y.begin(), y.end()).first - x.begin());
       return key + "[" + std::to_string(i) + "]: " + (i < x.size() ? show(x[i]) : "(none)") +
              " != " + (i < y.size() ? show(y[i]) : "(none)");
     }
-    const std::string& x = a.*f.member.text;
-    const std::string& y = b.*f.member.text;
+    const std::string_view x = a.*f.member.text;
+    const std::string_view y = b.*f.member.text;
     if (x == y) continue;
-    std::size_t i = 0;  // shown from a little before the first byte that differs
-    while (i < x.size() && i < y.size() && x[i] == y[i]) ++i;
+    // Shown from a little before the first byte that differs.
+    const auto i = static_cast<std::size_t>(
+        std::mismatch(x.begin(), x.end(), y.begin(), y.end()).first - x.begin());
     const std::size_t from = i < 20 ? 0 : i - 20;
-    return key + " (byte " + std::to_string(i) + "): " + show(std::string_view(x).substr(from), 60) +
-           " != " + show(std::string_view(y).substr(from), 60);
+    return key + " (byte " + std::to_string(i) + "): " + show(x.substr(from), 60) +
+           " != " + show(y.substr(from), 60);
   }
   return {};
 }

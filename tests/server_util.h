@@ -179,7 +179,6 @@ class ShardServers {
       servers_.push_back(std::make_unique<TcpServer>(sharded_dir + "/shard" + std::to_string(i)));
   }
   bool empty() const { return servers_.empty(); }
-  std::size_t size() const { return servers_.size(); }
   const TcpServer& operator[](std::size_t i) const { return *servers_.at(i); }
   // A searcher run over every remote shard is `-d first()` with `with_others(args)`.
   std::string first() const { return servers_.at(0)->spec(); }

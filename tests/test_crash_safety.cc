@@ -96,7 +96,9 @@ double reference_length(const std::function<std::vector<std::string>(int)>& argv
 // of a run. The reference is the faster of two runs, yet a later run can be faster still
 // when the machine's load drops (once under load 12: 4 of 12 runs ended before a kill
 // point near 100 %), so the points stop short of the end: the test is about kills.
-double kill_point(int i, int n) { return 0.05 + 0.85 * static_cast<double>(i) / (n - 1); }
+double kill_point(int i, int n) {
+  return 0.05 + 0.85 * static_cast<double>(i) / (n - 1);
+}
 
 // Every document's stored record parses and carries the id of its Q term.
 void check_records(const std::string& index) {
