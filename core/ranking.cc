@@ -6,14 +6,18 @@
 namespace oly {
 
 StemMode parse_stem_mode(std::string_view text) {
+  if (text == "tiebreak") return StemMode::kTiebreak;
   if (text == "synonym") return StemMode::kSynonym;
   if (text == "or") return StemMode::kOr;
   if (text == "exact") return StemMode::kExact;
-  throw std::invalid_argument("expected synonym, or or exact, got '" + std::string(text) + "'");
+  throw std::invalid_argument("expected tiebreak, synonym, or or exact, got '" + std::string(text) +
+                              "'");
 }
 
 std::string_view stem_mode_name(StemMode m) {
   switch (m) {
+    case StemMode::kTiebreak:
+      return "tiebreak";
     case StemMode::kSynonym:
       return "synonym";
     case StemMode::kOr:

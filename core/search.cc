@@ -398,8 +398,9 @@ SearchResult Searcher::run(const SearchRequest& rq) {
   Xapian::Query xq = pq.to_xapian(qo, &db);
   Xapian::Enquire enquire(db);
   enquire.set_query(xq);
-  // k2 = 0 and k3 = 1 are Xapian's defaults; min_normlen 0.5 likewise.
-  enquire.set_weighting_scheme(Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, 0.5));
+  // k2 = 0 and k3 = 1 are Xapian's defaults (a repeated query word is scaled instead).
+  enquire.set_weighting_scheme(
+      Xapian::BM25Weight(opt_.bm25_k1, 0, 1, opt_.bm25_b, opt_.bm25_min_norm));
   // Feedback reads the top documents by relevance, whatever the order asked for.
   if (rq.ranking.feedback) {
     xq = with_feedback(enquire, xq);

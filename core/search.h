@@ -33,6 +33,10 @@ struct SearchOptions {
   std::string index_dir;
   double bm25_k1 = 1.2;
   double bm25_b = 0.75;
+  // The floor of BM25's document length ratio (Xapian's min_normlen, 0.5 by default).
+  // 0 is BM25 as written (and as FTS5 and Lucene rank): a short article is not scored
+  // as if it were half the average length (README "Ranking").
+  double bm25_min_norm = 0;
   // Body matches reported per hit at most (Hit::matches_truncated says when a body has
   // more): a huge body with a common word would otherwise cost its whole analysis.
   std::size_t max_matches = 1000;

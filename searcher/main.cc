@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -43,9 +44,19 @@ struct Flags {
 
 // "k1=1.2,b=0.75" into the options: each key at most once, finite values in range.
 void parse_bm25(const std::string& spec, oly::SearchOptions& o) {
-  const std::string usage = "--bm25: expected k1=NUMBER,b=NUMBER (either or both), got '";
+  // k1 beyond 1000 makes BM25's arithmetic overflow towards inf/inf for no useful
+  // ranking; typical values are 0.5 to 2.
+  struct Param {
+    const char* key;
+    double* value;
+    double max;
+    bool seen = false;
+  };
+  Param params[] = {
+      {"k1", &o.bm25_k1, 1000}, {"b", &o.bm25_b, 1}, {"min_norm", &o.bm25_min_norm, 1}};
+  const std::string usage =
+      "--bm25: expected k1=NUMBER,b=NUMBER,min_norm=NUMBER (any of them), got '";
   if (spec.empty()) throw UsageError(usage + "'");
-  bool seen_k1 = false, seen_b = false;
   std::size_t pos = 0;
   while (pos <= spec.size()) {
     std::size_t comma = spec.find(',', pos);
@@ -54,19 +65,14 @@ void parse_bm25(const std::string& spec, oly::SearchOptions& o) {
     const std::size_t eq = part.find('=');
     if (eq == std::string::npos) throw UsageError(usage + part + "'");
     const std::string key = part.substr(0, eq), value = part.substr(eq + 1);
-    // k1 beyond 1000 makes BM25's arithmetic overflow towards inf/inf for no useful
-    // ranking; typical values are 0.5 to 2.
-    if (key == "k1" && !seen_k1) {
-      o.bm25_k1 = oly::cli::parse_real_number("--bm25 k1", value, 0, 1000);
-      seen_k1 = true;
-    } else if (key == "b" && !seen_b) {
-      o.bm25_b = oly::cli::parse_real_number("--bm25 b", value, 0, 1);
-      seen_b = true;
-    } else if (key == "k1" || key == "b") {
-      throw UsageError("--bm25: " + key + " given twice");
-    } else {
-      throw UsageError("--bm25: unknown parameter '" + key + "' (k1 and b are known)");
+    Param* p = std::find_if(std::begin(params), std::end(params),
+                            [&](const Param& x) { return key == x.key; });
+    if (p == std::end(params)) {
+      throw UsageError("--bm25: unknown parameter '" + key + "' (k1, b and min_norm are known)");
     }
+    if (p->seen) throw UsageError("--bm25: " + key + " given twice");
+    *p->value = oly::cli::parse_real_number("--bm25 " + key, value, 0, p->max);
+    p->seen = true;
     pos = comma + 1;
   }
 }
@@ -165,8 +171,10 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_option("--sort", f.sort, "relevance, date (oldest first) or -date (newest first)")
       ->check(CLI::IsMember({"relevance", "date", "-date"}))
       ->capture_default_str();
-  app.add_option("--bm25", f.bm25, "BM25 parameters, e.g. k1=1.2,b=0.75 (0<=k1<=1000, 0<=b<=1)")
-      ->type_name("K1=X,B=Y");
+  app.add_option("--bm25", f.bm25,
+                 "BM25 parameters, e.g. k1=1.2,b=0.75,min_norm=0 (the defaults; 0<=k1<=1000, "
+                 "0<=b<=1; min_norm 0<=X<=1 floors the document length ratio, Xapian's is 0.5)")
+      ->type_name("K1=X,B=Y,MIN_NORM=Z");
   app.add_option("--since", cmd.request.since,
                  "Only articles dated on or after: YYYY[-MM[-DD]], or relative: today, yesterday, "
                  "7d, 2w, 3m, 1y, last-week, this-month, ... (see --today)");
@@ -220,10 +228,11 @@ void add_flags(CLI::App& app, Flags& f, oly::SearchCommand& cmd) {
   app.add_flag("--explain", cmd.explain, "Print on stderr how the query was understood");
   add_eval_flags(app, f);
   app.add_option("--stems", f.stems,
-                 "How a word's other forms count: or (its stems and its exact form as two BM25 "
-                 "terms), synonym (one BM25 term per word, the exact form counting extra) or "
-                 "exact (the exact form only)")
-      ->check(CLI::IsMember({"synonym", "or", "exact"}))
+                 "How a word's other forms count: tiebreak (its stems; the exact form adds a "
+                 "fifth of its weight), or (its stems and its exact form as two BM25 terms), "
+                 "synonym (one BM25 term per word, the exact form counting extra) or exact (the "
+                 "exact form only)")
+      ->check(CLI::IsMember({"tiebreak", "synonym", "or", "exact"}))
       ->capture_default_str();
   app.add_flag("--proximity,!--no-proximity", cmd.request.ranking.proximity,
                "Rank adjacent query words found close together higher (default: off)");

@@ -34,7 +34,7 @@ bool truth(const std::string& name, const std::string& v) {
   throw bad(name, "expected true, false, 1 or 0, got '" + v + "'");
 }
 
-// The ranking switches (core/ranking.h): stems=synonym|or|exact, proximity, feedback.
+// The ranking switches (core/ranking.h): stems=tiebreak|synonym|or|exact, proximity, feedback.
 void apply_ranking(const ParamMap& p, RankingOptions& o) {
   if (auto it = p.find("stems"); it != p.end()) {
     try {

@@ -2,13 +2,17 @@
 // proximity bonus of adjacent query words, pseudo-relevance feedback, the switches'
 // spellings, and the same ranking from one index, three local shards and three remote
 // shards for every switch.
+#include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "ranking.h"
+#include "schema.h"
 #include "search.h"
 #include "searcher_test_util.h"
 #include "server_util.h"
@@ -89,6 +93,11 @@ const std::vector<StemCase> kStemCases = {
      "rowing",
      StemMode::kSynonym,
      {"b", "a"}},
+    {"exact form first (tiebreak)",
+     {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
+     "rowing",
+     StemMode::kTiebreak,
+     {"b", "a"}},
     {"exact form first (or)",
      {{"a", "they were rowed" + kFiller}, {"b", "they were rowing" + kFiller}},
      "rowing",
@@ -106,6 +115,19 @@ const std::vector<StemCase> kStemCases = {
      kRowingRelay,
      "rowing relay",
      StemMode::kSynonym,
+     {"b"},
+     true},
+    // The exact form breaks ties; it does not count as a second word. (Among kRowingRelay's
+    // seven articles row- is in four, so its idf is near nothing and the exact relay wins.)
+    {"every word beats one exact word (tiebreak)",
+     {{"b", "they rowed and relayed" + kFiller},
+      {"f", "they went and relay" + kFiller},
+      {"g", "nothing" + kFiller},
+      {"h", "nothing more" + kFiller},
+      {"i", "nothing else" + kFiller},
+      {"j", "nothing here" + kFiller}},
+     "rowing relay",
+     StemMode::kTiebreak,
      {"b"},
      true},
     // The same articles as two BM25 terms per word: the single exact words come first.
@@ -144,6 +166,81 @@ TEST_CASE("ranking: exact forms and stems, one BM25 term per word", "[ranking]")
   }
 }
 
+// The score of each hit by id.
+std::map<std::string, double> scores(oly::Searcher& s, const std::string& query,
+                                     const RankingOptions& o) {
+  oly::SearchRequest rq;
+  rq.query = query;
+  rq.match_any = true;
+  rq.limit = 100;
+  rq.snippets = false;
+  rq.ranking = o;
+  std::map<std::string, double> out;
+  for (const auto& h : s.search(rq).hits) out[h.article.id] = h.score;
+  return out;
+}
+
+TEST_CASE("ranking: tiebreak scores the exact form in full where the stem is missing",
+          "[ranking]") {
+  // "j" is Japanese: no stemmer, so no stem terms; its Latin word is its exact form only.
+  TempDir dir("ranking-tiebreak");
+  std::string lines;
+  for (const auto& [id, lang, body] :
+       std::vector<std::array<std::string, 3>>{{"e", "en", "the rowing" + kFiller},
+                                               {"f", "en", "they rowed" + kFiller},
+                                               {"j", "ja", "rowing \u306e\u7df4\u7fd2"}}) {
+    lines += R"({"id":")" + id + R"(","lang":")" + lang + R"(","date":"2024-08-01","body":")" +
+             body + "\"}\n";
+  }
+  write_file(dir / "in.jsonl", lines);
+  const auto r = oly::search_test::run_indexer(dir / "idx", {dir / "in.jsonl"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  oly::SearchOptions so;
+  so.index_dir = dir / "idx";
+  oly::Searcher s(so);
+  const auto tie = scores(s, "rowing", with(StemMode::kTiebreak));
+  const auto two = scores(s, "rowing", with(StemMode::kOr));
+  REQUIRE(tie.size() == 3);
+  REQUIRE(two.size() == 3);
+  // Without stems, the two shares of the exact form make its whole weight (as under or,
+  // where it is a term of its own).
+  CHECK(tie.at("j") == Approx(two.at("j")));
+  // With the stem, the exact form adds a fifth of its weight, not all of it.
+  CHECK(tie.at("e") < two.at("e"));
+  CHECK(tie.at("e") > tie.at("f"));
+  CHECK(tie.at("f") == Approx(two.at("f")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Document length: BM25 as written, no floor under the length ratio by default.
+
+TEST_CASE("ranking: a short article's length counts in full (no 0.5 floor) unless asked",
+          "[ranking]") {
+  SmallIndex ix({{"short", "relay"}, {"long", "relay" + kFiller + kFiller + kFiller}});
+  Xapian::Database db(ix.path);
+  const std::string term = "relay";  // the exact form, for --stems=exact
+  const double n = db.get_doccount(), df = db.get_termfreq(term);
+  const double idf =
+      std::log((n - df + 0.5) / (df + 0.5) < 2 ? (n - df + 0.5) / (df + 0.5) * 0.5 + 1
+                                               : (n - df + 0.5) / (df + 0.5));
+  const std::string id_term = std::string(oly::schema::kPrefixId) + "short";
+  REQUIRE(db.postlist_begin(id_term) != db.postlist_end(id_term));
+  const Xapian::docid short_id = *db.postlist_begin(id_term);
+  const double ratio = db.get_doclength(short_id) / db.get_avlength();
+  REQUIRE(ratio < 0.5);
+  // BM25 with k1 = 1.2, b = 0.75 and the length ratio `norm`, for a wdf of 1.
+  const auto bm25 = [&](double norm) { return idf * 2.2 / (1.2 * (0.25 + 0.75 * norm) + 1); };
+  for (const auto& [min_norm, want] : {std::pair{0.0, bm25(ratio)}, std::pair{0.5, bm25(0.5)}}) {
+    oly::SearchOptions so;
+    so.index_dir = ix.path;
+    so.bm25_min_norm = min_norm;
+    oly::Searcher s(so);
+    INFO("min_norm " << min_norm);
+    CHECK(scores(s, "relay", with(StemMode::kExact)).at("short") == Approx(want));
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Proximity.
 
@@ -154,7 +251,7 @@ TEST_CASE("ranking: adjacent query words close together rank higher with --proxi
   oly::SearchOptions so;
   so.index_dir = ix.path;
   oly::Searcher s(so);
-  for (StemMode m : {StemMode::kSynonym, StemMode::kOr, StemMode::kExact}) {
+  for (StemMode m : {StemMode::kTiebreak, StemMode::kSynonym, StemMode::kOr, StemMode::kExact}) {
     INFO(oly::stem_mode_name(m));
     CHECK(ids(s, "gold medal", with(m, false)) == Strings{"a", "b"});
     CHECK(ids(s, "gold medal", with(m, true)) == Strings{"b", "a"});
@@ -206,13 +303,14 @@ TEST_CASE("ranking: feedback adds terms and keeps exactly the query's matches", 
 // Spellings: --stems, --[no-]proximity, --[no-]feedback, the batch keys, --explain.
 
 TEST_CASE("ranking: switch names, --explain and refusals", "[ranking][cli]") {
+  CHECK(oly::parse_stem_mode("tiebreak") == StemMode::kTiebreak);
   CHECK(oly::parse_stem_mode("synonym") == StemMode::kSynonym);
   CHECK(oly::parse_stem_mode("or") == StemMode::kOr);
   CHECK(oly::parse_stem_mode("exact") == StemMode::kExact);
   for (const char* bad : {"", "Synonym", "stem", "exact "}) {
     CHECK_THROWS_AS(oly::parse_stem_mode(bad), std::invalid_argument);
   }
-  CHECK(oly::describe_ranking(RankingOptions{}) == "stems=or proximity=off feedback=off");
+  CHECK(oly::describe_ranking(RankingOptions{}) == "stems=tiebreak proximity=off feedback=off");
 
   SmallIndex ix({{"a", "gold medal" + kFiller}});
   using oly::search_test::run_searcher;
@@ -227,7 +325,7 @@ TEST_CASE("ranking: switch names, --explain and refusals", "[ranking][cli]") {
        "",
        0,
        "ranking: stems=or proximity=off feedback=on"},
-      {{"--explain", "gold"}, "", 0, "ranking: stems=or proximity=off feedback=off"},
+      {{"--explain", "gold"}, "", 0, "ranking: stems=tiebreak proximity=off feedback=off"},
       {{"--stems", "stem", "gold"}, "", 2, "--stems"},
       {{"--stems=", "gold"}, "", 2, "--stems"},
       {{"--proximity=maybe", "gold"}, "", 2, "proximity"},
@@ -287,8 +385,11 @@ TEST_CASE("ranking: one index, 3 shards and 3 remote shards rank alike for every
               .code == 0);
   const oly::scale_out::ShardServers servers(sharded);
   if (servers.empty()) WARN("xapian-tcpsrv is not installed: remote shards not checked");
-  const std::vector<Strings> switches = {
-      {"--stems", "synonym"}, {"--stems", "or"}, {"--stems", "exact"}, {"--feedback"}};
+  const std::vector<Strings> switches = {{"--stems", "tiebreak"},
+                                         {"--stems", "synonym"},
+                                         {"--stems", "or"},
+                                         {"--stems", "exact"},
+                                         {"--feedback"}};
   for (const Strings& sw : switches) {
     Strings args{"--json", "--batch", "--no-cache", "-n", "20", "--snippets", "0"};
     args.insert(args.end(), sw.begin(), sw.end());

@@ -549,8 +549,11 @@ TEST_CASE("searcher: bad flag values are usage errors", "[searcher_cli]") {
       {{"--bm25", "b=1.5"}, "--bm25 b: expected a number from 0 to 1, got '1.5' (out of range)"},
       {{"--bm25", "b=0.5x"}, "--bm25 b: expected a number from 0 to 1, got '0.5x'"},
       {{"--bm25", "k1=1,k1=2"}, "--bm25: k1 given twice"},
-      {{"--bm25", "z=1"}, "--bm25: unknown parameter 'z' (k1 and b are known)"},
-      {{"--bm25", ""}, "--bm25: expected k1=NUMBER,b=NUMBER (either or both), got ''"},
+      {{"--bm25", "z=1"}, "--bm25: unknown parameter 'z' (k1, b and min_norm are known)"},
+      {{"--bm25", "min_norm=2"},
+       "--bm25 min_norm: expected a number from 0 to 1, got '2' (out of range)"},
+      {{"--bm25", "b=0.5,min_norm=0.5,min_norm=0"}, "--bm25: min_norm given twice"},
+      {{"--bm25", ""}, "--bm25: expected k1=NUMBER,b=NUMBER,min_norm=NUMBER (any of them), got ''"},
       {{"-d", ""}, "-d/--index: the index directory is empty"},
       {{"--index", ""}, "-d/--index: the index directory is empty"},
   };
