@@ -44,16 +44,22 @@ struct SmallIndex {
   }
 };
 
-// The ids of the hits, best first.
-Strings ids(oly::Searcher& s, const std::string& query, const RankingOptions& o, bool any = true) {
+// The first 100 hits of `query` ranked by `o`, without snippets.
+std::vector<oly::Hit> hits(oly::Searcher& s, const std::string& query, const RankingOptions& o,
+                           bool any = true) {
   oly::SearchRequest rq;
   rq.query = query;
   rq.match_any = any;
   rq.limit = 100;
   rq.snippets = false;
   rq.ranking = o;
+  return s.search(rq).hits;
+}
+
+// The ids of the hits, best first.
+Strings ids(oly::Searcher& s, const std::string& query, const RankingOptions& o, bool any = true) {
   Strings out;
-  for (const auto& h : s.search(rq).hits) out.push_back(h.article.id);
+  for (const auto& h : hits(s, query, o, any)) out.push_back(h.article.id);
   return out;
 }
 
@@ -169,14 +175,8 @@ TEST_CASE("ranking: exact forms and stems, one BM25 term per word", "[ranking]")
 // The score of each hit by id.
 std::map<std::string, double> scores(oly::Searcher& s, const std::string& query,
                                      const RankingOptions& o) {
-  oly::SearchRequest rq;
-  rq.query = query;
-  rq.match_any = true;
-  rq.limit = 100;
-  rq.snippets = false;
-  rq.ranking = o;
   std::map<std::string, double> out;
-  for (const auto& h : s.search(rq).hits) out[h.article.id] = h.score;
+  for (const auto& h : hits(s, query, o)) out[h.article.id] = h.score;
   return out;
 }
 
