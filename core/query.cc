@@ -1057,12 +1057,12 @@ Xapian::Query with_cjk_units(const QueryNode& n, Xapian::Query words) {
 // OP_WILDCARD: that expands in each sub-database on its own, so over shards the
 // expansion's statistics (and every score) differed from one index's. Past the limit the
 // most frequent terms are kept (ties by term, so every layout keeps the same ones), as
-// WILDCARD_LIMIT_MOST_FREQUENT does. The terms are combined with OP_MAX (below).
+// WILDCARD_LIMIT_MOST_FREQUENT does. The terms are combined with OP_OR (below).
 Xapian::Query wildcard_query(const std::string& stem, const QueryOptions& o,
                              const Xapian::Database* db) {
   if (!db) {
     return Xapian::Query(Xapian::Query::OP_WILDCARD, stem, o.wildcard_limit,
-                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT, Xapian::Query::OP_MAX);
+                         Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT, Xapian::Query::OP_OR);
   }
   std::vector<std::pair<Xapian::doccount, std::string>> terms;
   for (auto t = db->allterms_begin(stem); t != db->allterms_end(stem); ++t) {
@@ -1079,10 +1079,13 @@ Xapian::Query wildcard_query(const std::string& stem, const QueryOptions& o,
   std::vector<Xapian::Query> parts;
   parts.reserve(terms.size());
   for (const auto& t : terms) parts.emplace_back(t.second);
-  // OP_MAX, not OP_SYNONYM: a synonym's document frequency is estimated per shard from
-  // the terms that shard holds, so an article's score would depend on its shard; the
-  // best-scoring expansion uses each term's own, index-wide statistics.
-  return Xapian::Query(Xapian::Query::OP_MAX, parts.begin(), parts.end());
+  // OP_OR, each term with its own, index-wide statistics: a synonym's document frequency
+  // is estimated per shard from the terms that shard holds, so an article's score would
+  // depend on its shard. Not OP_MAX (the best expansion's score): Xapian 1.4.22 crashes
+  // (SIGSEGV in get_mset) on an OP_MAX beside a word of every document, under --collapse,
+  // --feedback or a check of every match (`--any "pre* the pre*"` over TIME's articles;
+  // tests/test_query.cc). So an article holding several of the expansions scores more.
+  return Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
 }
 
 Xapian::Query build_once(const QueryNode& n, const QueryOptions& o, const Xapian::Database* db);
