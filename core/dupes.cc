@@ -2,10 +2,14 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <charconv>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <numeric>
+#include <thread>
 #include <unordered_map>
 
 #include "schema.h"
@@ -133,6 +137,61 @@ void rewrite(Xapian::WritableDatabase& db, Xapian::docid docid, const std::strin
   db.replace_document(docid, doc);
 }
 
+// Brings `db` to the groups of `wanted` (docid -> key; a document absent there should
+// hold no group), rewriting only the documents whose key changes. Returns their number.
+std::size_t apply_groups(Xapian::WritableDatabase& db,
+                         const std::map<Xapian::docid, std::string>& wanted) {
+  std::size_t rewritten = 0;
+  std::map<Xapian::docid, std::string> current;
+  for (auto v = db.valuestream_begin(schema::kSlotDupGroup);
+       v != db.valuestream_end(schema::kSlotDupGroup); ++v)
+    current.emplace(v.get_docid(), *v);
+  for (const auto& [docid, old] : current) {
+    auto w = wanted.find(docid);
+    const std::string& now = w == wanted.end() ? std::string() : w->second;
+    if (now == old) continue;
+    rewrite(db, docid, old, now);
+    ++rewritten;
+  }
+  for (const auto& [docid, now] : wanted) {
+    if (current.count(docid)) continue;
+    rewrite(db, docid, "", now);
+    ++rewritten;
+  }
+  return rewritten;
+}
+
+// The sum of work(0) ... work(n - 1), run on up to `threads` threads. Each index is
+// taken by one thread, so a database handle is never used by two threads at once. The
+// first error is re-thrown after every thread has stopped.
+template <typename F>
+std::size_t in_parallel(std::size_t n, unsigned threads, F work) {
+  std::atomic<std::size_t> next{0}, sum{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto body = [&] {
+    while (!failed) {
+      const std::size_t i = next++;
+      if (i >= n) break;
+      try {
+        sum += work(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  const std::size_t helpers = n == 0 ? 0 : std::min<std::size_t>(std::max(threads, 1u), n) - 1;
+  for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(body);
+  body();  // this thread works too
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+  return sum;
+}
+
 }  // namespace
 
 std::optional<Fingerprint> fingerprint(const std::vector<Token>& tokens) {
@@ -214,25 +273,8 @@ GroupingStats assign_groups(std::vector<Xapian::WritableDatabase>& dbs,
     if (r == i) ++stats.groups;
     wanted[entries[i].db][entries[i].docid] = *key[r];
   }
-  for (std::size_t d = 0; d < dbs.size(); ++d) {
-    Xapian::Database& db = dbs[d];
-    std::map<Xapian::docid, std::string> current;
-    for (auto v = db.valuestream_begin(schema::kSlotDupGroup);
-         v != db.valuestream_end(schema::kSlotDupGroup); ++v)
-      current.emplace(v.get_docid(), *v);
-    for (const auto& [docid, old] : current) {
-      auto w = wanted[d].find(docid);
-      const std::string& now = w == wanted[d].end() ? std::string() : w->second;
-      if (now == old) continue;
-      rewrite(dbs[d], docid, old, now);
-      ++stats.rewritten;
-    }
-    for (const auto& [docid, now] : wanted[d]) {
-      if (current.count(docid)) continue;
-      rewrite(dbs[d], docid, "", now);
-      ++stats.rewritten;
-    }
-  }
+  stats.rewritten = in_parallel(dbs.size(), options.threads,
+                                [&](std::size_t d) { return apply_groups(dbs[d], wanted[d]); });
   return stats;
 }
 

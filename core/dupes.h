@@ -72,6 +72,9 @@ std::string group_term(std::string_view key);
 struct GroupingOptions {
   unsigned max_distance = kMaxDistance;
   std::size_t min_shingles = kMinShingles;
+  // Databases rewritten at once, one thread each (a rewrite is bound by reading the
+  // document's positions, one B-tree lookup per term, so databases proceed in parallel).
+  unsigned threads = 1;
 };
 
 struct GroupingStats {
@@ -81,8 +84,9 @@ struct GroupingStats {
   std::size_t rewritten = 0;  // documents whose group changed in this pass
 };
 
-// Recomputes the groups of an index made of `dbs` (one database, or every shard) and
-// rewrites the documents whose group changed. Does not commit.
+// Recomputes the groups of an index made of `dbs` (one database, every shard, or the
+// scratch databases of a bulk build: any set whose union is the index) and rewrites the
+// documents whose group changed. Does not commit.
 GroupingStats assign_groups(std::vector<Xapian::WritableDatabase>& dbs,
                             const GroupingOptions& options = {});
 

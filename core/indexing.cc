@@ -760,7 +760,7 @@ class IndexRun {
   bool is_unchanged(unsigned target, const std::string& id, const std::string& hash, bool& exists);
   void check_yields(const std::vector<IgnoredFiles>& ignored);
   void finish_bulk();
-  void group_duplicates(const std::vector<std::filesystem::path>& outs);
+  void group_scratch();
   Xapian::doccount merge_target(unsigned target, const std::filesystem::path& out);
   void write_metadata(Xapian::WritableDatabase& db, unsigned target) const;
   void count_replaced_and_deleted();
@@ -1004,14 +1004,26 @@ Xapian::doccount IndexRun::merge_target(unsigned target, const std::filesystem::
   return m.get_doccount();
 }
 
-// Near-duplicate groups over the merged databases of a bulk build (every shard at once:
-// a group spans shards), committed before they are synced and swapped in.
-void IndexRun::group_duplicates(const std::vector<std::filesystem::path>& outs) {
-  std::vector<Xapian::WritableDatabase> merged;
-  for (const auto& out : outs)
-    merged.emplace_back(out.string(), Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS);
-  dupes::assign_groups(merged);
-  for (auto& db : merged) {
+// Near-duplicate groups of a bulk build, written into the workers' scratch databases
+// before they are merged. Their union is the new index (an id always goes to one worker,
+// where a second copy replaced the first), so the groups are those of the merged index,
+// every shard at once (a group spans shards). Before the merge rather than after: the
+// scratch databases are rewritten in parallel, one thread each, and the compactor then
+// packs the rewritten documents (rewriting a compacted index splits its full blocks).
+void IndexRun::group_scratch() {
+  std::vector<Xapian::WritableDatabase> scratch;
+  for (unsigned t = 0; t < dbs_.size(); ++t) {
+    for (unsigned w = 0; w < threads_; ++w) {
+      const std::filesystem::path p = scratch_path(temp_.path, t, w);
+      if (!std::filesystem::exists(p)) continue;
+      scratch.emplace_back(p.string(),
+                           Xapian::DB_OPEN | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC);
+    }
+  }
+  dupes::GroupingOptions options;
+  options.threads = threads_;
+  dupes::assign_groups(scratch, options);
+  for (auto& db : scratch) {
     db.commit();
     db.close();
   }
@@ -1035,12 +1047,12 @@ void IndexRun::finish_bulk() {
   const fs::path target = index_path(o_.index_dir);
   const fs::path merged = temp_.path / "merged";
   if (o_.shards) fs::create_directory(merged);
+  group_scratch();
   std::vector<fs::path> outs;
   for (unsigned t = 0; t < dbs_.size(); ++t) {
     outs.push_back(o_.shards ? merged / sharding::shard_name(t) : merged);
     stats_.documents += merge_target(t, outs.back());
   }
-  group_duplicates(outs);
   for (const fs::path& out : outs) sync_directory(out);
   if (o_.shards) {
     write_file_synced(merged / sharding::kStubName, sharding::stub_text(o_.shards));
@@ -1078,8 +1090,10 @@ void IndexRun::finish_update() {
     }
   }
   // After every write and delete of the run, before its last commit: groups over all
-  // shards, committed with the documents they describe.
-  dupes::assign_groups(dbs_);
+  // shards (rewritten in parallel), committed with the documents they describe.
+  dupes::GroupingOptions grouping;
+  grouping.threads = threads_;
+  dupes::assign_groups(dbs_, grouping);
   for (unsigned t = 0; t < dbs_.size(); ++t) {
     write_metadata(dbs_[t], t);
     dbs_[t].commit();

@@ -14,11 +14,14 @@
 #include <vector>
 
 #include <fstream>
+#include <sstream>
 
 #include "dupes.h"
+#include "indexing.h"
 #include "schema.h"
 #include "searcher_test_util.h"
 #include "server_util.h"
+#include "sharding.h"
 #include "test_util.h"
 
 namespace {
@@ -258,6 +261,62 @@ TEST_CASE("dupes: update runs regroup after an edit, a new copy and a prune", "[
   // copy-exact's only near copy (copy-sentence is beyond kMaxDistance) is gone: alone.
   want["copy-exact"] = "";
   CHECK(groups_of({dir / "idx"}) == want);
+}
+
+// The groups of the index at `dir`: one database, or each of its `shards` shards.
+std::map<std::string, std::string> groups_at(const std::string& dir, unsigned shards) {
+  if (shards == 0) return groups_of({dir});
+  std::vector<std::string> paths;
+  for (unsigned s = 0; s < shards; ++s) paths.push_back(dir + "/" + oly::sharding::shard_name(s));
+  return groups_of(paths);
+}
+
+// A bulk build groups in the workers' scratch databases, before they are merged; an
+// update run groups the index itself. Both must give the same groups, for any number of
+// workers (a group spread over several scratch databases) and shards.
+TEST_CASE("dupes: a bulk build groups as an update run does, any threads and shards", "[dupes]") {
+  TempDir dir("dupes-bulk");
+  // Every article twice (an exact copy under another id), as bench's scaling run does.
+  std::string all, first;
+  for (const std::string& line :
+       st::lines_of(oly::test::read_file(std::string(OLY_SOURCE_DIR) + "/" + kFixture))) {
+    json r = json::parse(line);
+    if (first.empty()) first = r.dump() + "\n";
+    all += r.dump() + "\n";
+    r["id"] = "r2-" + r["id"].get<std::string>();
+    all += r.dump() + "\n";
+  }
+  write_file(dir / "all.jsonl", all);
+  write_file(dir / "first.jsonl", first);
+  auto index = [&](const std::string& idx, unsigned shards, unsigned threads,
+                   const std::string& input) {
+    oly::IndexOptions o;
+    o.index_dir = idx;
+    o.inputs = {input};
+    o.shards = shards;
+    o.threads = threads;
+    std::ostringstream log;
+    oly::Diagnostics diag(log);
+    oly::build_index(o, diag);
+    REQUIRE(diag.errors() == 0);
+  };
+  index(dir / "base", 0, 1, dir / "all.jsonl");
+  const auto want = groups_of({dir / "base"});
+  CHECK(want.at("r2-copy-word") == "Marathon-route");
+  CHECK(want.at("r2-copy-sentence") == "copy-sentence");
+  CHECK(want.at("r2-short-1").empty());
+  for (unsigned shards : {0u, 3u}) {
+    for (unsigned threads : {1u, 2u, 4u}) {
+      INFO("shards " << shards << ", threads " << threads);
+      const std::string tag = std::to_string(shards) + "-" + std::to_string(threads);
+      index(dir / ("bulk" + tag), shards, threads, dir / "all.jsonl");
+      CHECK(groups_at(dir / ("bulk" + tag), shards) == want);
+      // One article first (a bulk build), then all of them: an update run groups.
+      index(dir / ("update" + tag), shards, threads, dir / "first.jsonl");
+      index(dir / ("update" + tag), shards, threads, dir / "all.jsonl");
+      CHECK(groups_at(dir / ("update" + tag), shards) == want);
+    }
+  }
 }
 
 // The hits of each --json --batch line, as (line, id, similar, similar_ids).
