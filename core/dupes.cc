@@ -183,11 +183,13 @@ std::size_t in_parallel(std::size_t n, unsigned threads, F work) {
       }
     }
   };
-  std::vector<std::thread> pool;
   const std::size_t helpers = n == 0 ? 0 : std::min<std::size_t>(std::max(threads, 1u), n) - 1;
-  for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(body);
-  body();  // this thread works too
-  for (auto& t : pool) t.join();
+  {
+    // jthread: joined on every path, also when starting a later thread throws.
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 0; t < helpers; ++t) pool.emplace_back(body);
+    body();  // this thread works too
+  }
   if (error) std::rethrow_exception(error);
   return sum;
 }
