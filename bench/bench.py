@@ -1002,7 +1002,8 @@ def quest_rank_run(docs, queries, workdir):
 def known_item_collection(workdir, smoke):
     """A second collection, made from general-news (47,292 articles without judgments): the
     articles without their titles, and as queries the titles of 1,000 of them (seeded
-    sample; articles with a body of 3+ words), each judged to find its own article (and any
+    sample; titles of 3+ words that no other article shares, so not the newsgroups'
+    "Re: ..." threads; bodies of 3+ words), each judged to find its own article (and any
     article with the same body). Titles are written by people apart from the body, in
     their own word forms, so this is known-item search, not the body's own words.
     Smoke: every 20th article and 100 queries. Returns (docs, queries, qrels) or None."""
@@ -1023,13 +1024,18 @@ def known_item_collection(workdir, smoke):
     with open(out_docs, "w", encoding="utf-8") as o:
         for d in docs:
             o.write(json.dumps({k: v for k, v in d.items() if k != "title"}, ensure_ascii=False) + "\n")
-    pool = [d for d in docs if len(" ".join(d.get("title", "").split()).split(" ")) >= 3
-            and len(d.get("body", "").split()) >= 3]
+    title_count = {}
+    for d in docs:
+        t = " ".join(d.get("title", "").split())
+        title_count[t] = title_count.get(t, 0) + 1
+    pool = [d for d in docs if len(d.get("body", "").split()) >= 3
+            and len(" ".join(d.get("title", "").split()).split(" ")) >= 3
+            and title_count[" ".join(d["title"].split())] == 1]
     sample = random.Random(7).sample(pool, min(100 if smoke else 1000, len(pool)))
     with open(out_q, "w", encoding="utf-8") as q, open(out_qrels, "w", encoding="utf-8") as r:
         for i, d in enumerate(sample):
             q.write(f"k{i}\t{' '.join(d['title'].split())}\n")
-            for doc_id in by_body[d["body"].strip()]:
+            for doc_id in sorted(set(by_body[d["body"].strip()])):
                 r.write(f"k{i}\t{doc_id}\t1\n")
     return out_docs, out_q, out_qrels
 
@@ -1339,9 +1345,9 @@ def main():
     ap.add_argument("--soak", type=int, help="seconds of the soak of our server at concurrency 8 "
                     "(default 300, smoke 0; 0 skips it)")
     ap.add_argument("--no-ranking", dest="ranking", action="store_false",
-                    help="skip section 6 (ranking quality on ../shared/corpora/time)")
+                    help="skip section 6 (ranking quality on TIME and general-news titles)")
     ap.add_argument("--ranking-only", action="store_true",
-                    help="run section 6 alone (seconds; for ranking work), written to bench/out/ranking.md")
+                    help="run section 6 alone (about 10 minutes), written to bench/out/ranking.md")
     ap.add_argument("--build-dir", default=str(REPO / "build-bench"), help="default: <repo>/build-bench")
     ap.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
     ap.add_argument("--workdir", help="where indexes and temporary files go (default: a new temp dir)")

@@ -109,7 +109,8 @@ class ParsedQuery {
   std::string text;  // the query as given
   std::vector<IgnoredToken> ignored;
 
-  // A stemmed word is OR(its "Z" stem terms, the word) (see term_query in query.cc).
+  // A stemmed word is its "Z" stem terms, the exact word weighed as RankingOptions::stems
+  // says (default: a tie-breaker; see term_query in query.cc).
   // With `db`, wildcards are expanded over its whole term list (one expansion for all the
   // shards of an index set, so scores equal one index's); without, by Xapian per shard.
   // `similar:ID` needs `db` (its terms come from the article): without one, or when no

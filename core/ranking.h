@@ -34,7 +34,7 @@ enum class StemMode {
 // The exact form's share of its weight under kTiebreak. A tie-breaker, not a second
 // word: at 1 (kOr) an article holding the exact form counts the word about twice. Chosen
 // on two collections (README "Ranking": TIME's judgments and general-news titles as
-// known-item queries); both are ahead of the stems alone and of kOr from 0.1 to 0.2.
+// known-item queries); both are ahead of FTS5 and of kOr from 0.05 to 0.2.
 inline constexpr double kExactTiebreakShare = 0.2;
 
 // The defaults are the ranking that measured best on both collections (README "Ranking"):
@@ -51,7 +51,7 @@ struct RankingOptions {
   bool feedback = false;
 };
 
-// "synonym", "or", "exact" (nullopt-free: throws std::invalid_argument naming the choices).
+// "tiebreak", "synonym", "or", "exact" (throws std::invalid_argument naming the choices).
 StemMode parse_stem_mode(std::string_view text);
 std::string_view stem_mode_name(StemMode m);
 // "stems=synonym proximity=on feedback=off": for --explain and the cache key.

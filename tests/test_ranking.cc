@@ -127,8 +127,9 @@ const std::vector<StemCase> kStemCases = {
     // The exact form breaks ties; it does not count as a second word. (Among kRowingRelay's
     // seven articles row- is in four, so its idf is near nothing and the exact relay wins.)
     {"every word beats one exact word (tiebreak)",
+     // "a" (first by id when scores tie, as they do under or) holds the one exact word.
      {{"b", "they rowed and relayed" + kFiller},
-      {"f", "they went and relay" + kFiller},
+      {"a", "they went and relay" + kFiller},
       {"g", "nothing" + kFiller},
       {"h", "nothing more" + kFiller},
       {"i", "nothing else" + kFiller},
@@ -278,6 +279,20 @@ TEST_CASE("ranking: a wildcard beside a word of every article is searched", "[ra
       CHECK(res.lower_bound == res.upper_bound);
     }
   }
+}
+
+// KNOWN FLAW (core/query.cc wildcard_query): the expansions are OR'd, so an article holding
+// many words of a short prefix outweighs the query's other words (`gold s*` over corpus/:
+// the top 5 hold no "gold"). OP_MAX counted a wildcard as one word but crashes Xapian 1.4.22
+// (above); OP_SYNONYM's frequency is estimated per shard (scores differ over 3 shards).
+TEST_CASE("ranking: a wildcard counts as one word beside the others",
+          "[ranking][!shouldfail]") {
+  SmallIndex ix({{"g", "the gold medal" + kFiller},
+                 {"s", "swimmers sprinted swiftly and swam south, seeking silver" + kFiller}});
+  oly::SearchOptions so;
+  so.index_dir = ix.path;
+  oly::Searcher s(so);
+  CHECK(ids(s, "gold s*", with(StemMode::kTiebreak)).front() == "g");
 }
 
 // ---------------------------------------------------------------------------------------
