@@ -999,10 +999,11 @@ Xapian::Query term_query(const QueryNode& n, StemMode mode) {
   // exactly; tests/test_query.cc records it).
   std::vector<Xapian::Query> parts;
   for (const auto& s : n.stems) parts.emplace_back(std::string(schema::kPrefixStem) + n.prefix + s);
+  // The word's forms: its stems in every query language, one BM25 term.
+  const Xapian::Query forms =
+      parts.size() == 1 ? parts[0]
+                        : Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
   if (mode == StemMode::kTiebreak) {
-    Xapian::Query forms =
-        parts.size() == 1 ? parts[0]
-                          : Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
     // With the stem, the exact form adds its share (AND_MAYBE: no match of its own); where
     // the stem is missing, the exact form is the word at full weight. The matches are
     // the stems' and the exact form's, and Xapian's bounds count them as OR(stems, exact).
@@ -1014,9 +1015,6 @@ Xapian::Query term_query(const QueryNode& n, StemMode mode) {
   if (mode == StemMode::kOr) {
     // Before issue 16: the stems as one synonym, OR'd with the exact word as a second
     // BM25 term (see RankingOptions).
-    Xapian::Query forms =
-        parts.size() == 1 ? parts[0]
-                          : Xapian::Query(Xapian::Query::OP_SYNONYM, parts.begin(), parts.end());
     return Xapian::Query(Xapian::Query::OP_OR, forms, exact);
   }
   // One BM25 term for the word: its wdf in a document is the count of all its forms plus

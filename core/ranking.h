@@ -19,7 +19,7 @@ enum class StemMode {
   // the exact form adds kExactTiebreakShare of its own weight, so of articles alike in
   // every other way the one using the query's very form ranks first. An article without
   // the word's stem (its language has no stemmer, or another one) scores the exact form
-  // at full weight: OR(stems, share x exact, (1 - share) x (exact AND_NOT stems)).
+  // at full weight: OR(stems AND_MAYBE share x exact, exact AND_NOT stems).
   kTiebreak,
   // One BM25 term per word: OP_SYNONYM(stem group, exact form). The wdf is the stem
   // group's plus the exact form's, so the exact form counts extra inside one saturating

@@ -285,8 +285,7 @@ TEST_CASE("ranking: a wildcard beside a word of every article is searched", "[ra
 // many words of a short prefix outweighs the query's other words (`gold s*` over corpus/:
 // the top 5 hold no "gold"). OP_MAX counted a wildcard as one word but crashes Xapian 1.4.22
 // (above); OP_SYNONYM's frequency is estimated per shard (scores differ over 3 shards).
-TEST_CASE("ranking: a wildcard counts as one word beside the others",
-          "[ranking][!shouldfail]") {
+TEST_CASE("ranking: a wildcard counts as one word beside the others", "[ranking][!shouldfail]") {
   SmallIndex ix({{"g", "the gold medal" + kFiller},
                  {"s", "swimmers sprinted swiftly and swam south, seeking silver" + kFiller}});
   oly::SearchOptions so;
